@@ -1,0 +1,10 @@
+/* memorybio.c - placeholder until the type lands. */
+#include "module.h"
+
+int
+sslx_memorybio_setup(PyObject *module, sslx_state *st)
+{
+    (void)module;
+    (void)st;
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* module.h - the sslx._sslx module: per-module state and the setup hooks
+ * of each C file.
+ *
+ * Every Python type of the extension is a heap type created in module exec;
+ * its pointer lives in sslx_state, never in a static variable.  A C file
+ * that defines a type exposes `int sslx_<file>_setup(PyObject *module,
+ * sslx_state *st)` returning 0 or -1 with an exception set.
+ */
+#ifndef SSLX_MODULE_H
+#define SSLX_MODULE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#define SSLX_MODULE_NAME "sslx._sslx"
+
+typedef struct {
+    /* Exception classes: the stdlib ssl's own classes when it imports,
+     * so `except ssl.SSLWantReadError` in stdlib code (asyncio) catches
+     * what sslx raises.  See errors.c. */
+    PyObject *SSLError;
+    PyObject *SSLZeroReturnError;
+    PyObject *SSLWantReadError;
+    PyObject *SSLWantWriteError;
+    PyObject *SSLSyscallError;
+    PyObject *SSLEOFError;
+    PyObject *SSLCertVerificationError;
+
+    /* Types defined by this extension. */
+    PyTypeObject *SSLContext_Type;
+    PyTypeObject *MemoryBIO_Type;
+    PyTypeObject *SSLObject_Type;
+    PyTypeObject *SSLSession_Type;
+    PyTypeObject *SSLSocket_Type;
+    PyTypeObject *Certificate_Type;
+
+    /* Helpers from other modules, resolved once at import. */
+    PyObject *socket_type;          /* socket.socket */
+    PyObject *DefaultVerifyPaths;   /* collections.namedtuple class */
+
+    /* Enum classes built by __init__.py and handed back through
+     * _register_enums(); NULL until then (values are then plain ints). */
+    PyObject *VerifyMode;
+    PyObject *VerifyFlags;
+    PyObject *Options;
+    PyObject *TLSVersion;
+    PyObject *SSLMethod;
+
+    /* Error-code tables: {(lib, reason): "REASON"}, {lib: "LIB"}. */
+    PyObject *err_codes_to_names;
+    PyObject *lib_codes_to_names;
+
+    /* ex_data index under which an SSL* keeps its owning connection. */
+    int ssl_ex_index;
+} sslx_state;
+
+extern struct PyModuleDef sslx_moduledef;
+
+/* State of the sslx module that defined `type` or one of its bases
+ * (user subclasses of SSLContext must work too).  Never fails for types
+ * derived from sslx's own. */
+sslx_state *sslx_state_from_type(PyTypeObject *type);
+sslx_state *sslx_state_from_module(PyObject *module);
+
+/* Add an int constant; returns -1 on failure. */
+int sslx_add_int(PyObject *module, const char *name, long long value);
+/* Add `value` (a new reference, stolen; NULL means an error is set). */
+int sslx_add_new(PyObject *module, const char *name, PyObject *value);
+
+/* `value` as a member of one of the enum classes above (a new reference),
+ * or a plain int before the enums are registered. */
+PyObject *sslx_enum_value(PyObject *enum_class, long long value);
+
+/* Per-file setup hooks, called in this order from module exec. */
+int sslx_errors_setup(PyObject *module, sslx_state *st);
+int sslx_constants_setup(PyObject *module, sslx_state *st);
+int sslx_functions_setup(PyObject *module, sslx_state *st);
+int sslx_context_setup(PyObject *module, sslx_state *st);
+int sslx_memorybio_setup(PyObject *module, sslx_state *st);
+int sslx_session_setup(PyObject *module, sslx_state *st);
+int sslx_sslobject_setup(PyObject *module, sslx_state *st);
+int sslx_sslsocket_setup(PyObject *module, sslx_state *st);
+
+#endif

@@ -1,0 +1,106 @@
+"""Module-level constants, enums and exception classes, compared with the
+stdlib ssl module on the same interpreter (which links the same OpenSSL)."""
+import enum
+import ssl as stdlib
+
+import pytest
+
+import sslx
+
+CONSTANT_PREFIXES = ("CERT_", "VERIFY_", "PROTOCOL_", "OP_", "HAS_", "ALERT_DESCRIPTION_",
+                     "SSL_ERROR_", "OPENSSL_VERSION", "HOSTFLAG_")
+
+
+def stdlib_constant_names():
+    return sorted(n for n in dir(stdlib) if n.startswith(CONSTANT_PREFIXES))
+
+
+@pytest.mark.parametrize("name", stdlib_constant_names())
+def test_constant_matches_stdlib(name):
+    assert hasattr(sslx, name), name
+    ours, theirs = getattr(sslx, name), getattr(stdlib, name)
+    assert ours == theirs
+    assert type(ours).__name__ == type(theirs).__name__
+
+
+def test_channel_binding_and_pem_markers():
+    assert sslx.CHANNEL_BINDING_TYPES == stdlib.CHANNEL_BINDING_TYPES
+    assert sslx.PEM_HEADER == stdlib.PEM_HEADER
+    assert sslx.PEM_FOOTER == stdlib.PEM_FOOTER
+    assert sslx._DEFAULT_CIPHERS == stdlib._DEFAULT_CIPHERS
+
+
+def test_openssl_version_is_the_linked_library():
+    assert sslx.OPENSSL_VERSION.startswith("OpenSSL 3.")
+    assert sslx.OPENSSL_VERSION_INFO[0] == 3
+    major, minor, fix, patch, status = sslx.OPENSSL_VERSION_INFO
+    assert sslx.OPENSSL_VERSION_NUMBER >> 28 == major
+    assert "%d.%d.%d" % (major, minor, patch) in sslx.OPENSSL_VERSION
+
+
+ENUMS = [("VerifyMode", enum.IntEnum), ("VerifyFlags", enum.IntFlag), ("Options", enum.IntFlag),
+         ("AlertDescription", enum.IntEnum), ("SSLErrorNumber", enum.IntEnum),
+         ("TLSVersion", enum.IntEnum), ("_SSLMethod", enum.IntEnum)]
+
+
+@pytest.mark.parametrize("name,base", ENUMS)
+def test_enum_class_matches_stdlib(name, base):
+    ours, theirs = getattr(sslx, name), getattr(stdlib, name)
+    assert issubclass(ours, base)
+    their_members = {k: int(v) for k, v in theirs.__members__.items()}
+    our_members = {k: int(v) for k, v in ours.__members__.items()}
+    # sslx may know members a newer stdlib has (OP_ENABLE_KTLS); never fewer.
+    for key, value in their_members.items():
+        assert our_members.get(key) == value, key
+
+
+def test_module_constants_are_enum_members():
+    assert sslx.CERT_REQUIRED is sslx.VerifyMode.CERT_REQUIRED
+    assert isinstance(sslx.OP_NO_TLSv1, sslx.Options)
+    assert isinstance(sslx.VERIFY_X509_STRICT, sslx.VerifyFlags)
+    assert isinstance(sslx.PROTOCOL_TLS_CLIENT, sslx._SSLMethod)
+    assert sslx.PROTOCOL_SSLv23 is sslx.PROTOCOL_TLS
+    assert sslx.TLSVersion.TLSv1_3 == 0x304
+    assert sslx.TLSVersion.MINIMUM_SUPPORTED == -2
+    assert not hasattr(sslx, "PROTO_TLSv1_3")
+
+
+def test_get_protocol_name():
+    assert sslx.get_protocol_name(sslx.PROTOCOL_TLS_CLIENT) == "PROTOCOL_TLS_CLIENT"
+    assert sslx.get_protocol_name(12345) == "<unknown>"
+
+
+class TestExceptions:
+    NAMES = ["SSLError", "SSLZeroReturnError", "SSLWantReadError", "SSLWantWriteError",
+             "SSLSyscallError", "SSLEOFError", "SSLCertVerificationError"]
+
+    @pytest.mark.parametrize("name", NAMES)
+    def test_is_the_stdlib_class_so_stdlib_code_catches_it(self, name):
+        assert issubclass(getattr(sslx, name), getattr(stdlib, name))
+
+    def test_hierarchy(self):
+        assert issubclass(sslx.SSLError, OSError)
+        for name in self.NAMES[1:]:
+            assert issubclass(getattr(sslx, name), sslx.SSLError)
+        assert issubclass(sslx.SSLCertVerificationError, ValueError)
+        assert sslx.CertificateError is sslx.SSLCertVerificationError
+
+    def test_str_and_errno_shape(self):
+        e = sslx.SSLError(1, "some message")
+        assert str(e) == "some message"
+        assert e.errno == 1 and e.strerror == "some message"
+
+    @pytest.mark.parametrize("content", ["not a certificate\n", ""])
+    def test_library_reason_errno_like_stdlib(self, tmp_path, content):
+        bad = tmp_path / "bad.pem"
+        bad.write_text(content)
+        errors = []
+        for mod in (sslx, stdlib):
+            ctx = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+            with pytest.raises(mod.SSLError) as info:
+                ctx.load_cert_chain(str(bad))
+            errors.append(info.value)
+        ours, theirs = errors
+        assert (ours.library, ours.reason, ours.errno) == (theirs.library, theirs.reason,
+                                                           theirs.errno)
+        assert str(ours).split(" (")[0] == str(theirs).split(" (")[0]
