@@ -14,34 +14,115 @@ from sslx._sslx import _DEFAULT_CIPHERS, _OPENSSL_API_VERSION  # noqa: F401
 __version__ = "0.1.0"
 
 
-def _enum_from_constants(base, name, prefix, strip_prefix=False):
-    """An enum class whose members are the extension's constants named
-    PREFIX*; the module-level constants become its members."""
-    items = [(key, value) for key, value in vars(_sslx).items()
-             if key.startswith(prefix) and isinstance(value, int)]
-    items.sort(key=lambda kv: (kv[1], kv[0]))
-    if strip_prefix:
-        items = [(key[len(prefix):], value) for key, value in items]
-    cls = base(name, items, module=__name__)
-    if not strip_prefix:
-        globals().update(cls.__members__)
-    return cls
+def _constants_enum(base, name, prefix, exclude=()):
+    """Build enum `name` from the extension's constants named PREFIX*, with
+    Enum's own converter (the one the stdlib modules use), which also turns
+    the module-level constants into the enum's members."""
+    return base._convert_(name, __name__,
+                          lambda key: key.startswith(prefix) and key not in exclude,
+                          source=_sslx)
 
 
-_SSLMethod = _enum_from_constants(_IntEnum, "_SSLMethod", "PROTOCOL_")
-Options = _enum_from_constants(_IntFlag, "Options", "OP_")
-AlertDescription = _enum_from_constants(_IntEnum, "AlertDescription", "ALERT_DESCRIPTION_")
-SSLErrorNumber = _enum_from_constants(_IntEnum, "SSLErrorNumber", "SSL_ERROR_")
-VerifyFlags = _enum_from_constants(_IntFlag, "VerifyFlags", "VERIFY_")
-VerifyMode = _enum_from_constants(_IntEnum, "VerifyMode", "CERT_")
-TLSVersion = _enum_from_constants(_IntEnum, "TLSVersion", "PROTO_", strip_prefix=True)
+_SSLMethod = _constants_enum(_IntEnum, "_SSLMethod", "PROTOCOL_", exclude=("PROTOCOL_SSLv23",))
+Options = _constants_enum(_IntFlag, "Options", "OP_")
+AlertDescription = _constants_enum(_IntEnum, "AlertDescription", "ALERT_DESCRIPTION_")
+SSLErrorNumber = _constants_enum(_IntEnum, "SSLErrorNumber", "SSL_ERROR_")
+VerifyFlags = _constants_enum(_IntFlag, "VerifyFlags", "VERIFY_")
+VerifyMode = _constants_enum(_IntEnum, "VerifyMode", "CERT_")
+
+
+class TLSVersion(_IntEnum):
+    MINIMUM_SUPPORTED = _sslx.PROTO_MINIMUM_SUPPORTED
+    SSLv3 = _sslx.PROTO_SSLv3
+    TLSv1 = _sslx.PROTO_TLSv1
+    TLSv1_1 = _sslx.PROTO_TLSv1_1
+    TLSv1_2 = _sslx.PROTO_TLSv1_2
+    TLSv1_3 = _sslx.PROTO_TLSv1_3
+    MAXIMUM_SUPPORTED = _sslx.PROTO_MAXIMUM_SUPPORTED
+
+
+class _TLSContentType(_IntEnum):
+    """TLS record content types (RFC 8446, B.1), for msg_callback."""
+    CHANGE_CIPHER_SPEC = 20
+    ALERT = 21
+    HANDSHAKE = 22
+    APPLICATION_DATA = 23
+    # pseudo content types
+    HEADER = 0x100
+    INNER_CONTENT_TYPE = 0x101
+
+
+class _TLSAlertType(_IntEnum):
+    """TLS alert descriptions (RFC 8446, B.2), for msg_callback."""
+    CLOSE_NOTIFY = 0
+    UNEXPECTED_MESSAGE = 10
+    BAD_RECORD_MAC = 20
+    DECRYPTION_FAILED = 21
+    RECORD_OVERFLOW = 22
+    DECOMPRESSION_FAILURE = 30
+    HANDSHAKE_FAILURE = 40
+    NO_CERTIFICATE = 41
+    BAD_CERTIFICATE = 42
+    UNSUPPORTED_CERTIFICATE = 43
+    CERTIFICATE_REVOKED = 44
+    CERTIFICATE_EXPIRED = 45
+    CERTIFICATE_UNKNOWN = 46
+    ILLEGAL_PARAMETER = 47
+    UNKNOWN_CA = 48
+    ACCESS_DENIED = 49
+    DECODE_ERROR = 50
+    DECRYPT_ERROR = 51
+    EXPORT_RESTRICTION = 60
+    PROTOCOL_VERSION = 70
+    INSUFFICIENT_SECURITY = 71
+    INTERNAL_ERROR = 80
+    INAPPROPRIATE_FALLBACK = 86
+    USER_CANCELED = 90
+    NO_RENEGOTIATION = 100
+    MISSING_EXTENSION = 109
+    UNSUPPORTED_EXTENSION = 110
+    CERTIFICATE_UNOBTAINABLE = 111
+    UNRECOGNIZED_NAME = 112
+    BAD_CERTIFICATE_STATUS_RESPONSE = 113
+    BAD_CERTIFICATE_HASH_VALUE = 114
+    UNKNOWN_PSK_IDENTITY = 115
+    CERTIFICATE_REQUIRED = 116
+    NO_APPLICATION_PROTOCOL = 120
+
+
+class _TLSMessageType(_IntEnum):
+    """TLS handshake message types (RFC 8446, B.3), for msg_callback."""
+    HELLO_REQUEST = 0
+    CLIENT_HELLO = 1
+    SERVER_HELLO = 2
+    HELLO_VERIFY_REQUEST = 3
+    NEWSESSION_TICKET = 4
+    END_OF_EARLY_DATA = 5
+    HELLO_RETRY_REQUEST = 6
+    ENCRYPTED_EXTENSIONS = 8
+    CERTIFICATE = 11
+    SERVER_KEY_EXCHANGE = 12
+    CERTIFICATE_REQUEST = 13
+    SERVER_DONE = 14
+    CERTIFICATE_VERIFY = 15
+    CLIENT_KEY_EXCHANGE = 16
+    FINISHED = 20
+    CERTIFICATE_URL = 21
+    CERTIFICATE_STATUS = 22
+    SUPPLEMENTAL_DATA = 23
+    KEY_UPDATE = 24
+    NEXT_PROTO = 67
+    MESSAGE_HASH = 254
+    CHANGE_CIPHER_SPEC = 0x0101
+
 
 _sslx._register_enums(VerifyMode=VerifyMode, VerifyFlags=VerifyFlags, Options=Options,
                       TLSVersion=TLSVersion, SSLMethod=_SSLMethod)
 
-PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F405  (the stdlib's alias)
-_PROTOCOL_NAMES = {value: name for name, value in _SSLMethod.__members__.items()
-                   if name != "PROTOCOL_SSLv23"}
+# The stdlib keeps PROTOCOL_SSLv23 as an alias outside the enum's members.
+_SSLMethod.PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_TLS
+PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F405
+_PROTOCOL_NAMES = {value: name for name, value in _SSLMethod.__members__.items()}
 
 
 def get_protocol_name(protocol_code):

@@ -1,0 +1,81 @@
+"""Run the interpreter's own test.test_ssl once, with either the stdlib
+ssl or sslx installed as `ssl` (and sslx._sslx as `_ssl`), writing one JSON
+line per finished test to the file named on the command line.
+
+Used by run_test_ssl.py; not a pytest module."""
+import json
+import sys
+import unittest
+
+
+def install_sslx():
+    import sslx  # imports the stdlib's _ssl for its exception classes first
+    sys.modules["ssl"] = sslx
+    sys.modules["_ssl"] = sslx._sslx
+    if not hasattr(sslx, "_ssl"):
+        sslx._ssl = sslx._sslx
+
+
+class LineResult(unittest.TextTestResult):
+    """Writes each outcome as it happens, so a hang or crash loses only the
+    test that was running."""
+
+    out = None
+
+    def _emit(self, test, outcome, detail=""):
+        cls = type(test).__name__ if isinstance(test, unittest.TestCase) else "<module>"
+        name = getattr(test, "_testMethodName", str(test))
+        self.out.write(json.dumps({"class": cls, "test": name, "outcome": outcome,
+                                   "detail": detail[-2000:]}) + "\n")
+        self.out.flush()
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._emit(test, "passed")
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._emit(test, "failed", self._exc_info_to_string(err, test))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._emit(test, "error", self._exc_info_to_string(err, test))
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._emit(test, "skipped", reason)
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        self._emit(test, "passed")
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self._emit(test, "failed", "unexpected success")
+
+
+def main():
+    impl, out_path = sys.argv[1], sys.argv[2]
+    patterns = sys.argv[3:]
+    with open(out_path, "w") as out:
+        LineResult.out = out
+        try:
+            if impl == "sslx":
+                install_sslx()
+            from test import test_ssl
+        except Exception as exc:  # report, do not hide, an import failure
+            out.write(json.dumps({"class": "<import>", "test": "import test_ssl",
+                                  "outcome": "error", "detail": repr(exc)}) + "\n")
+            return 1
+        loader = unittest.TestLoader()
+        if patterns:
+            loader.testNamePatterns = patterns
+        suite = loader.loadTestsFromModule(test_ssl)
+        runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=0,
+                                         resultclass=LineResult)
+        runner.run(suite)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
