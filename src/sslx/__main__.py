@@ -2,7 +2,7 @@
 
 For now it reports what this sslx build is: its version, the OpenSSL it is
 linked against, the protocol features that OpenSSL offers, and which parts
-of the ssl API are available.  (probe / serve / demo / bench come later.)
+of the ssl API are available.  (`sslx bench` runs the benchmark suite; probe / serve / demo come later.)
 """
 import argparse
 import sys
@@ -36,6 +36,12 @@ def main(argv=None):
     parser.add_argument("--version", action="store_true", help="print version and exit")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("info", help="what this build of sslx offers (the default)")
+    sub.add_parser("bench", help="benchmarks against the stdlib ssl (see --help)",
+                   add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from sslx import bench
+        return bench.main(argv[1:])
     args = parser.parse_args(argv)
     if args.version:
         print(version_line())

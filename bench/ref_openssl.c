@@ -1,0 +1,177 @@
+/* ref_openssl.c - the benchmark's reference: the same work as the Python
+ * cases done by a small C program calling OpenSSL directly, so sslx's cost
+ * over raw OpenSSL can be measured.
+ *
+ *   ref_openssl handshake CERTFILE CAFILE N   -> full TLS 1.3 handshakes/s
+ *   ref_openssl bulk CERTFILE CAFILE MB       -> MB/s client->server
+ *
+ * Both ends live in one thread and talk through memory BIOs, exactly like
+ * two SSLObjects pumping MemoryBIOs; bytes are copied between the BIOs as
+ * the Python benchmark copies them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+typedef struct {
+    SSL *ssl;
+    BIO *in, *out;
+} end_t;
+
+static void
+die(const char *what)
+{
+    fprintf(stderr, "%s failed\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+end_init(end_t *e, SSL_CTX *ctx, int server)
+{
+    e->ssl = SSL_new(ctx);
+    e->in = BIO_new(BIO_s_mem());
+    e->out = BIO_new(BIO_s_mem());
+    if (!e->ssl || !e->in || !e->out)
+        die("SSL_new");
+    BIO_set_mem_eof_return(e->in, -1);
+    BIO_set_mem_eof_return(e->out, -1);
+    SSL_set_bio(e->ssl, e->in, e->out);
+    if (server) {
+        SSL_set_accept_state(e->ssl);
+    } else {
+        SSL_set_connect_state(e->ssl);
+        SSL_set_tlsext_host_name(e->ssl, "localhost");
+        SSL_set1_host(e->ssl, "localhost");
+    }
+}
+
+/* Move pending bytes from one end's output to the other's input. */
+static void
+transfer(end_t *from, end_t *to)
+{
+    char buf[65536];
+    int n;
+    while ((n = BIO_read(from->out, buf, sizeof buf)) > 0)
+        BIO_write(to->in, buf, n);
+}
+
+static void
+handshake(end_t *c, end_t *s)
+{
+    int c_done = 0, s_done = 0;
+    for (int i = 0; i < 100 && !(c_done && s_done); i++) {
+        if (!c_done) {
+            int r = SSL_do_handshake(c->ssl);
+            if (r == 1)
+                c_done = 1;
+            else if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
+                die("client handshake");
+        }
+        transfer(c, s);
+        if (!s_done) {
+            int r = SSL_do_handshake(s->ssl);
+            if (r == 1)
+                s_done = 1;
+            else if (SSL_get_error(s->ssl, r) != SSL_ERROR_WANT_READ)
+                die("server handshake");
+        }
+        transfer(s, c);
+    }
+    if (!(c_done && s_done))
+        die("handshake loop");
+}
+
+static void
+make_contexts(const char *certfile, const char *cafile, SSL_CTX **sctx, SSL_CTX **cctx)
+{
+    *sctx = SSL_CTX_new(TLS_server_method());
+    *cctx = SSL_CTX_new(TLS_client_method());
+    if (!*sctx || !*cctx)
+        die("SSL_CTX_new");
+    if (SSL_CTX_use_certificate_chain_file(*sctx, certfile) != 1
+        || SSL_CTX_use_PrivateKey_file(*sctx, certfile, SSL_FILETYPE_PEM) != 1)
+        die("load server certificate");
+    if (SSL_CTX_load_verify_locations(*cctx, cafile, NULL) != 1)
+        die("load CA");
+    SSL_CTX_set_verify(*cctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_min_proto_version(*cctx, TLS1_3_VERSION);
+}
+
+static double
+bench_handshakes(SSL_CTX *sctx, SSL_CTX *cctx, long n)
+{
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        end_t c, s;
+        end_init(&c, cctx, 0);
+        end_init(&s, sctx, 1);
+        handshake(&c, &s);
+        SSL_free(c.ssl);
+        SSL_free(s.ssl);
+    }
+    return n / (now() - t0);
+}
+
+static double
+bench_bulk(SSL_CTX *sctx, SSL_CTX *cctx, long megabytes)
+{
+    end_t c, s;
+    static char chunk[16384], sink[16384];
+    end_init(&c, cctx, 0);
+    end_init(&s, sctx, 1);
+    handshake(&c, &s);
+    memset(chunk, 'x', sizeof chunk);
+    long total = megabytes * 1024 * 1024, sent = 0;
+    double t0 = now();
+    while (sent < total) {
+        if (SSL_write(c.ssl, chunk, sizeof chunk) != (int)sizeof chunk)
+            die("SSL_write");
+        transfer(&c, &s);
+        int got = 0;
+        while (got < (int)sizeof chunk) {
+            int n = SSL_read(s.ssl, sink, sizeof sink);
+            if (n <= 0)
+                die("SSL_read");
+            got += n;
+        }
+        sent += sizeof chunk;
+    }
+    double rate = total / (now() - t0) / 1e6;
+    SSL_free(c.ssl);
+    SSL_free(s.ssl);
+    return rate;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s handshake|bulk CERTFILE CAFILE AMOUNT\n", argv[0]);
+        return 2;
+    }
+    SSL_CTX *sctx, *cctx;
+    make_contexts(argv[2], argv[3], &sctx, &cctx);
+    long amount = strtol(argv[4], NULL, 10);
+    double result;
+    if (strcmp(argv[1], "handshake") == 0)
+        result = bench_handshakes(sctx, cctx, amount);
+    else if (strcmp(argv[1], "bulk") == 0)
+        result = bench_bulk(sctx, cctx, amount);
+    else
+        return 2;
+    printf("%.3f\n", result);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    return 0;
+}

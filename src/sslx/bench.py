@@ -1,0 +1,441 @@
+"""Benchmarks: sslx beside the stdlib ssl, in the same run, on this machine.
+
+    python -m sslx bench [--quick] [--json FILE] [--png FILE] [--only CASE ...]
+    python bench/run.py ...   (the same, from a checkout)
+
+Every case runs for both modules, alternating, several rounds; the table
+shows medians and the ratio stdlib/sslx as a speed-up (higher is better for
+sslx) or sslx/stdlib for memory (lower is better).  Nothing here asserts a
+time: the numbers are a report.  Servers are on 127.0.0.1 only.
+"""
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import ssl as stdlib_ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------- certificates
+
+class Certs:
+    """A throwaway CA and a server certificate for localhost, made with
+    trustme (the test dependency)."""
+
+    def __init__(self):
+        import trustme
+        self.dir = tempfile.mkdtemp(prefix="sslx-bench-")
+        ca = trustme.CA()
+        server = ca.issue_cert("localhost", "127.0.0.1")
+        self.cafile = os.path.join(self.dir, "ca.pem")
+        self.certfile = os.path.join(self.dir, "server.pem")
+        ca.cert_pem.write_to_path(self.cafile)
+        server.private_key_and_cert_chain_pem.write_to_path(self.certfile)
+
+
+def ca_bundle():
+    try:
+        import certifi
+        return certifi.where()
+    except ImportError:
+        return stdlib_ssl.get_default_verify_paths().cafile
+
+
+def contexts(mod, certs, tls13=True):
+    server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(certs.certfile)
+    client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(certs.cafile)
+    if tls13:
+        client.minimum_version = mod.TLSVersion.TLSv1_3
+    return server, client
+
+
+# ---------------------------------------------------------------- in-memory
+
+def memory_pair(mod, server_ctx, client_ctx):
+    s_in, s_out, c_in, c_out = (mod.MemoryBIO() for _ in range(4))
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    return server, client, (s_in, s_out, c_in, c_out)
+
+
+def pump(mod, a, b, bios, step):
+    """Move bytes between the ends until `step()` returns True."""
+    s_in, s_out, c_in, c_out = bios
+    for _ in range(1000):
+        if step():
+            return
+        data = c_out.read()
+        if data:
+            s_in.write(data)
+        data = s_out.read()
+        if data:
+            c_in.write(data)
+    raise RuntimeError("in-memory exchange did not finish")
+
+
+def handshake_in_memory(mod, server, client, bios):
+    done = {"c": False, "s": False}
+
+    def step():
+        for key, end in (("c", client), ("s", server)):
+            if not done[key]:
+                try:
+                    end.do_handshake()
+                    done[key] = True
+                except mod.SSLWantReadError:
+                    pass
+        return done["c"] and done["s"]
+
+    pump(mod, server, client, bios, step)
+
+
+def case_handshake_memory(mod, certs, n):
+    server_ctx, client_ctx = contexts(mod, certs)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        server, client, bios = memory_pair(mod, server_ctx, client_ctx)
+        handshake_in_memory(mod, server, client, bios)
+    return n / (time.perf_counter() - t0)
+
+
+def case_bulk_memory(mod, certs, megabytes):
+    server_ctx, client_ctx = contexts(mod, certs)
+    server, client, bios = memory_pair(mod, server_ctx, client_ctx)
+    handshake_in_memory(mod, server, client, bios)
+    s_in, s_out, c_in, c_out = bios
+    chunk = b"x" * 16384
+    total = megabytes * 1024 * 1024
+    sent = 0
+    t0 = time.perf_counter()
+    while sent < total:
+        client.write(chunk)
+        s_in.write(c_out.read())
+        got = 0
+        while got < len(chunk):
+            got += len(server.read(len(chunk)))
+        sent += len(chunk)
+    return total / (time.perf_counter() - t0) / 1e6
+
+
+# ---------------------------------------------------------------- sockets
+
+def case_bulk_socket(mod, certs, megabytes):
+    server_ctx, client_ctx = contexts(mod, certs)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    total = megabytes * 1024 * 1024
+    errors = []
+
+    def serve():
+        try:
+            listener.settimeout(30)
+            raw, _ = listener.accept()
+            raw.settimeout(30)
+            with server_ctx.wrap_socket(raw, server_side=True) as conn:
+                got = 0
+                buf = bytearray(65536)
+                while got < total:
+                    n = conn.recv_into(buf)
+                    if not n:
+                        break
+                    got += n
+                conn.sendall(b"k")
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    chunk = b"y" * 65536
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        with client_ctx.wrap_socket(raw, server_hostname="localhost") as conn:
+            t0 = time.perf_counter()
+            sent = 0
+            while sent < total:
+                conn.sendall(chunk)
+                sent += len(chunk)
+            conn.recv(1)
+            elapsed = time.perf_counter() - t0
+    thread.join(30)
+    listener.close()
+    if errors:
+        raise errors[0]
+    return total / elapsed / 1e6
+
+
+def case_asyncio_streams(mod, certs, megabytes):
+    server_ctx, client_ctx = contexts(mod, certs)
+    total = megabytes * 1024 * 1024
+
+    async def handle(reader, writer):
+        got = 0
+        while got < total:
+            data = await reader.read(65536)
+            if not data:
+                break
+            got += len(data)
+        writer.write(b"k")
+        await writer.drain()
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_ctx,
+                                                       server_hostname="localhost")
+        chunk = b"z" * 65536
+        t0 = time.perf_counter()
+        sent = 0
+        while sent < total:
+            writer.write(chunk)
+            await writer.drain()
+            sent += len(chunk)
+        await reader.readexactly(1)
+        elapsed = time.perf_counter() - t0
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return total / elapsed / 1e6
+
+    return asyncio.run(asyncio.wait_for(main(), 120))
+
+
+# ---------------------------------------------------------------- contexts
+
+def case_create_default_context(mod, certs, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        mod.create_default_context()
+    return n / (time.perf_counter() - t0)
+
+
+def case_load_bundle(mod, certs, n):
+    bundle = ca_bundle()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cafile=bundle)
+    return n / (time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------- memory
+
+RSS_CHILD = r"""
+import gc, resource, socket, sys
+sys.path[:0] = {path!r}
+mod = __import__({module!r})
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+server_ctx = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+server_ctx.load_cert_chain({certfile!r})
+client_ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+client_ctx.load_verify_locations({cafile!r})
+def pair():
+    a, b = socket.socketpair()
+    s = server_ctx.wrap_socket(a, server_side=True, do_handshake_on_connect=False)
+    c = client_ctx.wrap_socket(b, server_hostname="localhost", do_handshake_on_connect=False)
+    s.setblocking(False); c.setblocking(False)
+    done = [False, False]
+    for _ in range(200):
+        for i, end in enumerate((c, s)):
+            if not done[i]:
+                try:
+                    end.do_handshake(); done[i] = True
+                except (mod.SSLWantReadError, mod.SSLWantWriteError):
+                    pass
+        if all(done):
+            # one round trip of application data, as a real connection has
+            c.write(b"ping")
+            for _ in range(50):
+                try:
+                    s.read(4); break
+                except mod.SSLWantReadError:
+                    pass
+            return s, c
+    raise RuntimeError("handshake did not finish")
+keep = [pair() for _ in range(20)]
+gc.collect()
+before = rss()
+keep += [pair() for _ in range({n})]
+gc.collect()
+after = rss()
+print((after - before) / {n})
+"""
+
+
+def case_rss_per_connection(mod, certs, n):
+    path = [os.path.dirname(HERE)] if mod.__name__ == "sslx" else []
+    code = RSS_CHILD.format(path=path, module=mod.__name__, certfile=certs.certfile,
+                            cafile=certs.cafile, n=n)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "failed")
+    return float(out.stdout.strip()) / 1024.0
+
+
+# ---------------------------------------------------------------- reference C
+
+def reference_program():
+    """Build bench/ref_openssl.c (raw OpenSSL doing the same work) when run
+    from a checkout; None when unavailable."""
+    src = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench", "ref_openssl.c")
+    if not os.path.exists(src):
+        return None
+    exe = os.path.join(tempfile.gettempdir(), "sslx-ref-openssl")
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        proc = subprocess.run(["cc", "-O2", "-o", exe, src, "-lssl", "-lcrypto"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            return None
+    return exe
+
+
+def run_reference(exe, certs, what, amount):
+    out = subprocess.run([exe, what, certs.certfile, certs.cafile, str(amount)],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip())
+    return float(out.stdout.strip())
+
+
+# ---------------------------------------------------------------- driver
+
+# name: (function, amount, quick amount, unit, higher_is_better, reference)
+CASES = {
+    "create_default_context": (case_create_default_context, 200, 30, "ctx/s", True, None),
+    "load_verify_locations(bundle)": (case_load_bundle, 50, 10, "loads/s", True, None),
+    "handshake TLS1.3 (MemoryBIO)": (case_handshake_memory, 300, 50, "hs/s", True, "handshake"),
+    "bulk (MemoryBIO)": (case_bulk_memory, 64, 8, "MB/s", True, "bulk"),
+    "bulk (loopback socket)": (case_bulk_socket, 128, 16, "MB/s", True, None),
+    "asyncio streams": (case_asyncio_streams, 64, 8, "MB/s", True, None),
+    "RSS per idle connection pair": (case_rss_per_connection, 2000, 200, "KiB", False, None),
+}
+
+
+def progress(msg):
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + msg)
+    else:
+        sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def measure(cases, rounds, quick):
+    import sslx
+    certs = Certs()
+    modules = {"stdlib": stdlib_ssl, "sslx": sslx}
+    ref = reference_program()
+    results = {}
+    for name in cases:
+        func, amount, quick_amount, unit, higher, ref_kind = CASES[name]
+        amount = quick_amount if quick else amount
+        entry = {"unit": unit, "higher_is_better": higher, "samples": {}, "errors": {}}
+        n_rounds = 1 if func is case_rss_per_connection else rounds
+        for r in range(n_rounds):
+            for label, mod in modules.items():
+                progress("%s: %s round %d/%d" % (name, label, r + 1, n_rounds))
+                try:
+                    value = func(mod, certs, amount)
+                    entry["samples"].setdefault(label, []).append(value)
+                except Exception as exc:
+                    entry["errors"][label] = "%s: %s" % (type(exc).__name__, exc)
+            if ref and ref_kind:
+                progress("%s: raw OpenSSL round %d/%d" % (name, r + 1, n_rounds))
+                try:
+                    value = run_reference(ref, certs, ref_kind, amount)
+                    entry["samples"].setdefault("openssl", []).append(value)
+                except Exception as exc:
+                    entry["errors"]["openssl"] = str(exc)
+        entry["median"] = {k: statistics.median(v) for k, v in entry["samples"].items()}
+        results[name] = entry
+    progress("done\n")
+    return results
+
+
+def ratio(entry, a, b):
+    m = entry["median"]
+    if a not in m or b not in m or not m[b]:
+        return None
+    return m[a] / m[b]
+
+
+def table(results):
+    lines = ["%-32s %12s %12s %12s %8s  %s" % ("case", "sslx", "stdlib", "openssl", "unit",
+                                                "sslx vs stdlib")]
+    for name, e in results.items():
+        m = e["median"]
+        cell = lambda k: ("%.1f" % m[k]) if k in m else ("error" if k in e["errors"] else "-")
+        r = ratio(e, "sslx", "stdlib")
+        if r is None:
+            verdict = "n/a"
+        elif e["higher_is_better"]:
+            verdict = "%.2fx faster" % r if r >= 1 else "%.2fx slower" % (1 / r)
+        else:
+            verdict = "%.2f of stdlib's" % r
+        lines.append("%-32s %12s %12s %12s %8s  %s" % (name, cell("sslx"), cell("stdlib"),
+                                                       cell("openssl"), e["unit"], verdict))
+        for label, err in e["errors"].items():
+            lines.append("    %s failed: %s" % (label, err))
+    return "\n".join(lines)
+
+
+def chart(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    names, values = [], []
+    for name, e in results.items():
+        r = ratio(e, "sslx", "stdlib")
+        if r is not None:
+            names.append(name)
+            values.append(r if e["higher_is_better"] else 1 / r)
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.5 * len(names)))
+    ax.barh(names, values, color=["tab:green" if v >= 1 else "tab:red" for v in values])
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlabel("sslx advantage over the stdlib (x, higher is better)")
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="sslx bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small amounts, for a smoke run")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--only", nargs="*", help="case names (substring match)")
+    ap.add_argument("--json", help="write the results as JSON here")
+    ap.add_argument("--png", help="draw a chart here (needs matplotlib)")
+    args = ap.parse_args(argv)
+    cases = [c for c in CASES if not args.only or any(o.lower() in c.lower() for o in args.only)]
+    results = measure(cases, args.rounds, args.quick)
+    print("sslx benchmarks on %s, Python %s, %s" % (platform.machine(),
+                                                   platform.python_version(),
+                                                   stdlib_ssl.OPENSSL_VERSION))
+    print(table(results))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"python": platform.python_version(), "results": results}, f, indent=1)
+    if args.png and not chart(results, args.png):
+        print("(no chart: matplotlib is not installed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
