@@ -106,7 +106,8 @@ sslx_exec(PyObject *module)
         || sslx_memorybio_setup(module, st) < 0
         || sslx_session_setup(module, st) < 0
         || sslx_sslobject_setup(module, st) < 0
-        || sslx_sslsocket_setup(module, st) < 0)
+        || sslx_sslsocket_setup(module, st) < 0
+        || sslx_certgen_setup(module, st) < 0)
         return -1;
     return 0;
 }

@@ -84,5 +84,6 @@ int sslx_memorybio_setup(PyObject *module, sslx_state *st);
 int sslx_session_setup(PyObject *module, sslx_state *st);
 int sslx_sslobject_setup(PyObject *module, sslx_state *st);
 int sslx_sslsocket_setup(PyObject *module, sslx_state *st);
+int sslx_certgen_setup(PyObject *module, sslx_state *st);
 
 #endif

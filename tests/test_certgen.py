@@ -1,0 +1,98 @@
+"""sslx._sslx._generate_certificate: keys and certificates made in C for the
+command line's throwaway CA.  Checked with the stdlib ssl as the verifier."""
+import ssl as stdlib
+
+import pytest
+
+import sslx
+
+gen = sslx._sslx._generate_certificate
+
+
+def stdlib_handshake(server_pem, ca_pem, hostname, tmp_path):
+    """A full in-memory handshake with the stdlib: raises on failure."""
+    (tmp_path / "server.pem").write_text(server_pem)
+    server_ctx = stdlib.SSLContext(stdlib.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(str(tmp_path / "server.pem"))
+    client_ctx = stdlib.create_default_context(cadata=ca_pem)
+    bios = [stdlib.MemoryBIO() for _ in range(4)]
+    server = server_ctx.wrap_bio(bios[0], bios[1], server_side=True)
+    client = client_ctx.wrap_bio(bios[2], bios[3], server_hostname=hostname)
+    done = set()
+    for _ in range(20):
+        for name, end in (("c", client), ("s", server)):
+            if name not in done:
+                try:
+                    end.do_handshake()
+                    done.add(name)
+                except stdlib.SSLWantReadError:
+                    pass
+        bios[0].write(bios[3].read())
+        bios[2].write(bios[1].read())
+        if done == {"c", "s"}:
+            return client.getpeercert()
+    raise AssertionError("handshake did not finish")
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return gen("sslx test CA", ca=True)
+
+
+def test_issued_certificate_verifies_for_each_name(ca, tmp_path):
+    cert, key = gen("localhost", san=["DNS:localhost", "IP:127.0.0.1", "IP:::1"],
+                    issuer_cert=ca[0], issuer_key=ca[1])
+    for hostname in ("localhost", "127.0.0.1", "::1"):
+        peer = stdlib_handshake(cert + key, ca[0], hostname, tmp_path)
+        assert peer["subject"] == ((("commonName", "localhost"),),)
+        assert peer["issuer"] == ((("commonName", "sslx test CA"),),)
+    assert ("IP Address", "127.0.0.1") in peer["subjectAltName"]
+
+
+def test_wrong_hostname_is_refused(ca, tmp_path):
+    cert, key = gen("localhost", san=["DNS:localhost"], issuer_cert=ca[0], issuer_key=ca[1])
+    with pytest.raises(stdlib.SSLCertVerificationError, match="Hostname mismatch"):
+        stdlib_handshake(cert + key, ca[0], "example.org", tmp_path)
+
+
+def test_expired_certificate_is_refused(ca, tmp_path):
+    cert, key = gen("localhost", san=["DNS:localhost"], issuer_cert=ca[0], issuer_key=ca[1],
+                    days=-1, not_before_offset=-10 * 86400)
+    with pytest.raises(stdlib.SSLCertVerificationError, match="certificate has expired"):
+        stdlib_handshake(cert + key, ca[0], "localhost", tmp_path)
+
+
+def test_self_signed_without_issuer(tmp_path):
+    cert, key = gen("localhost", san=["DNS:localhost"])
+    assert cert.startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE KEY" in key
+    with pytest.raises(stdlib.SSLCertVerificationError, match="self.signed"):
+        stdlib_handshake(cert + key, gen("other CA", ca=True)[0], "localhost", tmp_path)
+
+
+def test_each_certificate_has_its_own_key_and_serial(ca):
+    a = gen("a", issuer_cert=ca[0], issuer_key=ca[1])
+    b = gen("a", issuer_cert=ca[0], issuer_key=ca[1])
+    assert a[0] != b[0] and a[1] != b[1]
+
+
+def test_issuer_arguments_go_together(ca):
+    with pytest.raises(ValueError, match="go together"):
+        gen("x", issuer_cert=ca[0])
+
+
+def test_garbage_issuer_is_an_ssl_error():
+    with pytest.raises(sslx.SSLError):
+        gen("x", issuer_cert="not a cert", issuer_key="not a key")
+
+
+def test_bad_san_syntax_is_an_ssl_error():
+    with pytest.raises(sslx.SSLError):
+        gen("x", san=["NOPE:foo"])
+
+
+def test_wrong_types():
+    with pytest.raises(TypeError):
+        gen(b"bytes name")
+    with pytest.raises(TypeError):
+        gen("x", san=[1, 2])
