@@ -25,7 +25,10 @@ bio_to_str(BIO *bio)
     return PyUnicode_DecodeUTF8(data ? data : "", len, "strict");
 }
 
-/* Run `print` on a fresh memory BIO and return what it wrote. */
+/* Run `print` on a fresh memory BIO and return what it wrote.  A failed
+ * print is an error unless `what` is NULL: then the text OpenSSL wrote for
+ * the failure is the result (for times it writes "Bad time value", which
+ * is what the stdlib reports for an unparseable notBefore/notAfter). */
 static PyObject *
 print_to_str(sslx_state *st, int (*print)(BIO *, const void *), const void *arg,
              const char *what)
@@ -34,7 +37,7 @@ print_to_str(sslx_state *st, int (*print)(BIO *, const void *), const void *arg,
     BIO *bio = BIO_new(BIO_s_mem());
     if (bio == NULL)
         return sslx_raise_from_queue(st, NULL, "cannot allocate BIO", SSLX_HERE);
-    if (print(bio, arg) <= 0)
+    if (print(bio, arg) <= 0 && what != NULL)
         sslx_raise_from_queue(st, NULL, what, SSLX_HERE);
     else
         result = bio_to_str(bio);
@@ -266,48 +269,30 @@ general_name_to_pair(sslx_state *st, GENERAL_NAME *gn)
     }
 }
 
-/* Append the names of one subjectAltName extension to `list`: 1 when it
- * decoded, 0 when OpenSSL cannot decode it (it then contributes nothing),
- * -1 on error. */
+/* dict['subjectAltName'].  OpenSSL decodes the extension only when the
+ * certificate has exactly one well-formed subjectAltName; otherwise the
+ * key is absent, as in the stdlib.  A present but empty one gives (). */
 static int
-append_alt_names(sslx_state *st, X509_EXTENSION *ext, PyObject *list)
+add_subject_alt_names(sslx_state *st, X509 *cert, PyObject *dict)
 {
-    GENERAL_NAMES *names = X509V3_EXT_d2i(ext);
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     if (names == NULL) {
         ERR_clear_error();
         return 0;
     }
-    int rc = 1;
-    for (int i = 0; i < sk_GENERAL_NAME_num(names) && rc == 1; i++)
-        if (append_new(list, general_name_to_pair(st, sk_GENERAL_NAME_value(names, i))) < 0)
-            rc = -1;
-    GENERAL_NAMES_free(names);
-    return rc;
-}
-
-/* dict['subjectAltName']: the names of every subjectAltName extension
- * that decodes, in order; an empty tuple for a decodable empty one. */
-static int
-add_subject_alt_names(sslx_state *st, X509 *cert, PyObject *dict)
-{
+    int rc = -1;
     PyObject *list = PyList_New(0);
     if (list == NULL)
-        return -1;
-    int rc = -1, found = 0;
-    for (int i = -1; (i = X509_get_ext_by_NID(cert, NID_subject_alt_name, i)) >= 0;) {
-        int decoded = append_alt_names(st, X509_get_ext(cert, i), list);
-        if (decoded < 0)
+        goto done;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++)
+        if (append_new(list, general_name_to_pair(st, sk_GENERAL_NAME_value(names, i))) < 0)
             goto done;
-        found |= decoded;
-    }
-    rc = 0;
-    if (found) {
-        PyObject *tuple = PyList_AsTuple(list);
-        rc = tuple ? PyDict_SetItemString(dict, "subjectAltName", tuple) : -1;
-        Py_XDECREF(tuple);
-    }
+    PyObject *tuple = PyList_AsTuple(list);
+    rc = tuple ? PyDict_SetItemString(dict, "subjectAltName", tuple) : -1;
+    Py_XDECREF(tuple);
 done:
-    Py_DECREF(list);
+    Py_XDECREF(list);
+    GENERAL_NAMES_free(names);
     return rc;
 }
 
@@ -412,11 +397,9 @@ sslx_cert_to_dict(sslx_state *st, X509 *cert)
                    print_to_str(st, print_serial, X509_get0_serialNumber(cert),
                                 "cannot print serial number")) < 0
         || set_new(dict, "notBefore",
-                   print_to_str(st, print_time, X509_get0_notBefore(cert),
-                                "cannot print notBefore")) < 0
+                   print_to_str(st, print_time, X509_get0_notBefore(cert), NULL)) < 0
         || set_new(dict, "notAfter",
-                   print_to_str(st, print_time, X509_get0_notAfter(cert),
-                                "cannot print notAfter")) < 0
+                   print_to_str(st, print_time, X509_get0_notAfter(cert), NULL)) < 0
         || add_subject_alt_names(st, cert, dict) < 0
         || add_info_access(cert, dict) < 0
         || add_crl_distribution_points(cert, dict) < 0) {
