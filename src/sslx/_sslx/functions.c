@@ -40,6 +40,13 @@ int_from_index(PyObject *arg, int *out)
     return 0;
 }
 
+/* How Python's argument errors name the type of `obj` ("None" for None). */
+static const char *
+arg_type_name(PyObject *obj)
+{
+    return obj == Py_None ? "None" : Py_TYPE(obj)->tp_name;
+}
+
 /* Python's message for a positional-only function called with the wrong
  * number of arguments. */
 static int
@@ -641,7 +648,7 @@ inet_paton(PyObject *name)
 {
     if (!PyUnicode_Check(name)) {
         PyErr_Format(PyExc_TypeError, "inet_aton() argument 1 must be str, not %.100s",
-                     Py_TYPE(name)->tp_name);
+                     arg_type_name(name));
         return NULL;
     }
     Py_ssize_t len;
@@ -1083,7 +1090,7 @@ fn_txt2obj(PyObject *module, PyObject *args, PyObject *kwds)
         return NULL;
     if (!PyUnicode_Check(txt)) {
         PyErr_Format(PyExc_TypeError, "txt2obj() argument 'txt' must be str, not %.50s",
-                     txt == Py_None ? "None" : Py_TYPE(txt)->tp_name);
+                     arg_type_name(txt));
         return NULL;
     }
     Py_ssize_t len;
