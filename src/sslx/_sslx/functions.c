@@ -567,7 +567,9 @@ pem_body_to_der(PyObject *pem)
     PyObject *stripped = strip_whitespace(pem);
     if (stripped == NULL)
         return NULL;
-    int starts = has_affix(stripped, PEM_HEADER, 0);
+    /* The header must open the text itself; only trailing whitespace is
+     * forgiven (a file read whole ends with a newline). */
+    int starts = has_affix(pem, PEM_HEADER, 0);
     int ends = starts > 0 ? has_affix(stripped, PEM_FOOTER, 1) : 0;
     if (starts < 0 || ends < 0)
         goto done;
