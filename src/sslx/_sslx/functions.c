@@ -649,8 +649,14 @@ static PyObject *
 inet_paton(PyObject *name)
 {
     if (!PyUnicode_Check(name)) {
+        /* Worded like socket.inet_aton's own complaint on this Python. */
+#if PY_VERSION_HEX >= 0x030D0000
+        PyErr_Format(PyExc_TypeError, "inet_aton() argument must be str, not %.100s",
+                     arg_type_name(name));
+#else
         PyErr_Format(PyExc_TypeError, "inet_aton() argument 1 must be str, not %.100s",
                      arg_type_name(name));
+#endif
         return NULL;
     }
     Py_ssize_t len;
