@@ -190,6 +190,40 @@ def gen_two_san_extensions():
                  patches=[(b"\x06\x03\x55\x1d\x63", b"\x06\x03\x55\x1d\x11")])
 
 
+def gen_duplicate(real_oid_der, placeholder, extension):
+    """A certificate with `extension` twice: once as itself, once built under
+    a placeholder OID of the same encoded length and patched afterwards."""
+    def make():
+        copy = x509.UnrecognizedExtension(placeholder, extension.public_bytes())
+        return build(extensions=[extension, copy],
+                     patches=[(_oid_der(placeholder), real_oid_der)])
+    return make
+
+
+def _oid_der(oid):
+    arcs = [int(a) for a in oid.dotted_string.split(".")]
+    body = bytes([40 * arcs[0] + arcs[1]])
+    for arc in arcs[2:]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.insert(0, 0x80 | (arc & 0x7F))
+            arc >>= 7
+        body += bytes(chunk)
+    return der_tlv(0x06, body)
+
+
+AIA_ONE = x509.AuthorityInformationAccess([x509.AccessDescription(
+    AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier("http://ocsp.example"))])
+CRLDP_ONE = x509.CRLDistributionPoints([x509.DistributionPoint(
+    [x509.UniformResourceIdentifier("http://crl.example")], None, None, None)])
+
+
+def gen_raw_san(body):
+    return lambda: build(extensions=[x509.UnrecognizedExtension(
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME, der_tlv(0x30, body))])
+
+
 def gen_malformed(oid):
     def make():
         return build(extensions=[x509.UnrecognizedExtension(oid, b"\x30\x05junk")])
@@ -315,6 +349,15 @@ GENERATED = {
     "malformed_aia": gen_malformed(ExtensionOID.AUTHORITY_INFORMATION_ACCESS),
     "malformed_crldp": gen_malformed(ExtensionOID.CRL_DISTRIBUTION_POINTS),
     "san_invalid_utf8": gen_san_invalid_utf8,
+    "two_aia_extensions": gen_duplicate(_oid_der(ExtensionOID.AUTHORITY_INFORMATION_ACCESS),
+                                        ObjectIdentifier("1.3.6.1.5.5.7.1.99"), AIA_ONE),
+    "two_crldp_extensions": gen_duplicate(_oid_der(ExtensionOID.CRL_DISTRIBUTION_POINTS),
+                                          PLACEHOLDER_OID, CRLDP_ONE),
+    # ediPartyName [5] { partyName [1] UTF8String "party" }
+    "san_edi_party": gen_raw_san(der_tlv(0xA5, der_tlv(0xA1, der_utf8("party")))),
+    # x400Address [3], an (empty) ORAddress
+    "san_x400": gen_raw_san(b"\xa3\x00"),
+    "san_x400_and_dns": gen_raw_san(b"\xa3\x00" + der_tlv(0x82, b"x.example")),
     "aia_crl": gen_aia_crl,
     "only_ca_issuers": gen_only_ca_issuers,
     "aia_crl_without_uris": gen_aia_crl_without_uris,
