@@ -399,3 +399,10 @@ def test_der_of_decoded_cert_unchanged(tmp_path, cpython_certdata):
     p = write_pem(tmp_path, der)
     assert sslx._sslx._test_decode_cert(p) == stdlib_ssl_c._test_decode_cert(
         os.path.join(cpython_certdata, "keycert.pem"))
+
+
+def test_trustme_certificates(certs, tmp_path):
+    """Certificates as trustme issues them (IDN A-label, IPv4/IPv6, email)."""
+    for name, path in [("ca", certs.cafile), ("server", certs.server_chainfile),
+                       ("client", certs.client_certfile)]:
+        assert_same_as_stdlib(path)
