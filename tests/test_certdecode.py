@@ -401,8 +401,7 @@ def test_der_of_decoded_cert_unchanged(tmp_path, cpython_certdata):
         os.path.join(cpython_certdata, "keycert.pem"))
 
 
-def test_trustme_certificates(certs, tmp_path):
+def test_trustme_certificates(certs):
     """Certificates as trustme issues them (IDN A-label, IPv4/IPv6, email)."""
-    for name, path in [("ca", certs.cafile), ("server", certs.server_chainfile),
-                       ("client", certs.client_certfile)]:
+    for path in (certs.cafile, certs.server_chainfile, certs.client_certfile):
         assert_same_as_stdlib(path)

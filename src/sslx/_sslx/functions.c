@@ -188,8 +188,8 @@ skip_space(cursor *c)
     return c->pos > start ? 0 : -1;
 }
 
-/* Read the run of decimal digits at the cursor (at most 5 of them are
- * ever valid) into digits[], each as (value, is_ascii). */
+/* The run of decimal digits at the cursor, each as (value, is_ascii);
+ * runs longer than 5 are never valid and stop the parse early. */
 typedef struct {
     int n;
     int value[5];
@@ -212,10 +212,11 @@ read_digits(cursor *c, digit_run *run)
     return run->n ? 0 : -1;
 }
 
-/* A field whose first digit is ASCII from first_lo..first_hi, followed by
- * at most one more digit: for a "limit" first digit (e.g. '2' in an hour)
- * the second must be ASCII 0..limit_second; otherwise any decimal digit;
- * a lone digit must be in lone_lo..9 (any Unicode digit when lone_unicode). */
+/* The digits a numeric field accepts.  Two-digit forms start with an
+ * ASCII digit in first_lo..first_hi; after limit_first (e.g. '2' in an
+ * hour) the second must be ASCII 0..limit_second_hi, after '0' (when
+ * zero_second_lo is set) ASCII zero_second_lo..9, otherwise any decimal
+ * digit.  A lone digit must be >= lone_lo, and ASCII unless lone_unicode. */
 typedef struct {
     int first_lo, first_hi;   /* allowed ASCII first digits of two-digit forms */
     int limit_first, limit_second_hi;
