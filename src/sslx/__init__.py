@@ -10,6 +10,7 @@ from enum import Enum as _Enum, IntEnum as _IntEnum, IntFlag as _IntFlag
 from sslx import _sslx
 from sslx._sslx import *  # noqa: F401,F403
 from sslx._sslx import _DEFAULT_CIPHERS, _OPENSSL_API_VERSION  # noqa: F401
+from sslx._sslx import _inet_paton  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -134,9 +135,29 @@ PEM_HEADER = "-----BEGIN CERTIFICATE-----"
 PEM_FOOTER = "-----END CERTIFICATE-----"
 socket_error = OSError  # the stdlib keeps this alias for old code
 
-DefaultVerifyPaths = _namedtuple(
-    "DefaultVerifyPaths",
-    "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env openssl_capath")
+_ssl = _sslx  # the stdlib's name for its C module (test_ssl uses ssl._ssl)
+
+
+class _ASN1Object(_namedtuple("_ASN1Object", "nid shortname longname oid")):
+    """An OpenSSL object identifier: (nid, shortname, longname, oid)."""
+    __slots__ = ()
+
+    def __new__(cls, oid):
+        return tuple.__new__(cls, _sslx.txt2obj(oid, name=False))
+
+    @classmethod
+    def fromnid(cls, nid):
+        return tuple.__new__(cls, _sslx.nid2obj(nid))
+
+    @classmethod
+    def fromname(cls, name):
+        return tuple.__new__(cls, _sslx.txt2obj(name, name=True))
+
+
+class Purpose(_ASN1Object, _Enum):
+    """Extended key usages for create_default_context()/load_default_certs()."""
+    SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+    CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 
 # PROTO_* are the C names behind TLSVersion; the stdlib does not export them.
 for _name in [n for n in globals() if n.startswith("PROTO_")]:
