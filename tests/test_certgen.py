@@ -96,3 +96,19 @@ def test_wrong_types():
         gen(b"bytes name")
     with pytest.raises(TypeError):
         gen("x", san=[1, 2])
+
+
+def test_decode_der_certificate_adds_public_key(ca):
+    cert, _ = gen("localhost", san=["DNS:localhost"], issuer_cert=ca[0], issuer_key=ca[1])
+    der = sslx.PEM_cert_to_DER_cert(cert)
+    info = sslx._sslx._decode_der_certificate(der)
+    assert info["publicKey"] == "EC prime256v1 (256 bits)"
+    assert info["subjectAltName"] == (("DNS", "localhost"),)
+    assert info["issuer"] == ((("commonName", "sslx test CA"),),)
+
+
+def test_decode_der_certificate_refuses_garbage():
+    with pytest.raises(sslx.SSLError, match="ASN1"):
+        sslx._sslx._decode_der_certificate(b"\x30\x03junk")
+    with pytest.raises(TypeError):
+        sslx._sslx._decode_der_certificate("text")

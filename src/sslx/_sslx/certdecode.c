@@ -420,3 +420,61 @@ sslx_cert_to_der(sslx_state *st, X509 *cert)
     OPENSSL_free(der);
     return result;
 }
+
+/* ---- _decode_der_certificate: the CLI's certificate report ---- */
+
+/* "EC P-256 (256 bits)", "RSA (2048 bits)", "ED25519 (256 bits)". */
+static PyObject *
+public_key_description(X509 *cert)
+{
+    EVP_PKEY *key = X509_get0_pubkey(cert);
+    if (key == NULL)
+        return PyUnicode_FromString("unknown");
+    const char *type = EVP_PKEY_get0_type_name(key);
+    char group[80] = "";
+    size_t group_len = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof group, &group_len) != 1)
+        group[0] = '\0';
+    ERR_clear_error();
+    return PyUnicode_FromFormat("%s%s%s (%d bits)", type ? type : "unknown",
+                                group[0] ? " " : "", group, EVP_PKEY_get_bits(key));
+}
+
+/* _decode_der_certificate(der) -> the getpeercert() dict of a DER
+ * certificate, plus 'publicKey' (a description of its key). */
+static PyObject *
+decode_der_certificate(PyObject *module, PyObject *arg)
+{
+    sslx_state *st = sslx_state_from_module(module);
+    Py_buffer der;
+    if (PyObject_GetBuffer(arg, &der, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *p = der.buf;
+    X509 *cert = d2i_X509(NULL, &p, der.len);
+    PyBuffer_Release(&der);
+    if (cert == NULL)
+        return sslx_raise_from_queue(st, NULL, "not a DER certificate", SSLX_HERE);
+    PyObject *info = sslx_cert_to_dict(st, cert);
+    PyObject *key = info ? public_key_description(cert) : NULL;
+    X509_free(cert);
+    if (key == NULL || PyDict_SetItemString(info, "publicKey", key) < 0) {
+        Py_XDECREF(key);
+        Py_XDECREF(info);
+        return NULL;
+    }
+    Py_DECREF(key);
+    return info;
+}
+
+static PyMethodDef certdecode_methods[] = {
+    {"_decode_der_certificate", decode_der_certificate, METH_O,
+     "_decode_der_certificate(der) -> getpeercert()-style dict plus 'publicKey'."},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+sslx_certdecode_setup(PyObject *module, sslx_state *st)
+{
+    (void)st;
+    return PyModule_AddFunctions(module, certdecode_methods);
+}

@@ -107,7 +107,8 @@ sslx_exec(PyObject *module)
         || sslx_session_setup(module, st) < 0
         || sslx_sslobject_setup(module, st) < 0
         || sslx_sslsocket_setup(module, st) < 0
-        || sslx_certgen_setup(module, st) < 0)
+        || sslx_certgen_setup(module, st) < 0
+        || sslx_certdecode_setup(module, st) < 0)
         return -1;
     return 0;
 }

@@ -85,5 +85,6 @@ int sslx_session_setup(PyObject *module, sslx_state *st);
 int sslx_sslobject_setup(PyObject *module, sslx_state *st);
 int sslx_sslsocket_setup(PyObject *module, sslx_state *st);
 int sslx_certgen_setup(PyObject *module, sslx_state *st);
+int sslx_certdecode_setup(PyObject *module, sslx_state *st);
 
 #endif
