@@ -2,33 +2,45 @@
  *
  * The struct is visible to the connection engine (conn.c), which reads it
  * when it creates an SSL* and when a callback fires.  Everything else goes
- * through functions. */
+ * through functions.
+ *
+ * Callbacks registered on the SSL_CTX (servername, ALPN selection, keylog)
+ * find their sslx_context through SSL_CTX_get_app_data(), a borrowed
+ * pointer that dealloc clears before the SSL_CTX is released, so an SSL*
+ * outliving its Python context sees NULL rather than freed memory. */
 #ifndef SSLX_CONTEXT_H
 #define SSLX_CONTEXT_H
 
 #include "module.h"
+#include <pythread.h>
 
 typedef struct {
     PyObject_HEAD
     SSL_CTX *ctx;
     int protocol;               /* SSLX_PROTOCOL_* given to the constructor */
+    int fixed_version;          /* TLS1*_VERSION for PROTOCOL_TLSv1*, else 0 */
     int check_hostname;         /* verify server_hostname in the handshake */
-    int post_handshake_auth;    /* offer TLS 1.3 post-handshake auth (client) */
+    int post_handshake_auth;    /* offer TLS 1.3 post-handshake auth */
     unsigned int hostflags;     /* X509_CHECK_FLAG_* copied to each SSL */
     unsigned char *alpn_protocols;   /* ALPN wire format, or NULL */
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;     /* callable or NULL */
+    int sni_ulabel;             /* set_servername_callback: pass U-labels */
     PyObject *sslobject_class;  /* NULL: SSLObject */
     PyObject *sslsocket_class;  /* NULL: SSLSocket */
-    PyObject *keylog_filename;  /* str/bytes path or NULL */
+    PyObject *keylog_filename;  /* the object given (str/bytes/PathLike) or NULL */
     BIO *keylog_bio;            /* open in append mode while keylog is on */
-    PyThread_type_lock keylog_lock;
+    PyThread_type_lock keylog_lock;  /* serialises keylog writes and swaps */
     PyObject *msg_callback;     /* _msg_callback (stdlib's TestSSLDebug) */
     PyObject *weakreflist;
 } sslx_context;
 
 /* Non-zero when `obj` is an SSLContext (or subclass) instance. */
 int sslx_context_check(sslx_state *st, PyObject *obj);
+
+/* The sslx_context whose SSL_CTX is `ctx` (borrowed), or NULL when that
+ * context is gone.  Callers hold the GIL. */
+sslx_context *sslx_context_from_ctx(SSL_CTX *ctx);
 
 /* Prepare a fresh SSL* of this context for one connection: verify mode,
  * post-handshake auth, hostname checks.  The engine calls it right after
