@@ -832,26 +832,37 @@ needs_engine = pytest.mark.xfail(raises=NotImplementedError,
                                  reason="needs SSLObject (the connection engine)")
 
 
-def handshake(client_ctx, server_ctx, server_hostname="localhost"):
-    """Drive both ends over MemoryBIOs; returns (client, server) objects."""
+def pump(client_ctx, server_ctx, server_hostname="localhost"):
+    """Drive both ends over MemoryBIOs until both finished or failed.
+    Returns (client, server, client_error, server_error)."""
     c_in, c_out, s_in, s_out = (memory_bio() for _ in range(4))
     cli = client_ctx.wrap_bio(c_in, c_out, server_hostname=server_hostname)
     srv = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    done = [False, False]
+    state = [None, None]          # None: running, True: done, exception: failed
     for _ in range(20):
         for i, (obj, out, peer_in) in enumerate(((cli, c_out, s_in), (srv, s_out, c_in))):
-            if not done[i]:
+            if state[i] is None:
                 try:
                     obj.do_handshake()
-                    done[i] = True
+                    state[i] = True
                 except sslx.SSLWantReadError:
                     pass
+                except sslx.SSLError as exc:
+                    state[i] = exc
             data = out.read()
             if data:
                 peer_in.write(data)
-        if all(done):
-            return cli, srv
-    raise AssertionError("handshake did not finish")
+        if None not in state:
+            break
+    errors = [s if isinstance(s, Exception) else None for s in state]
+    return cli, srv, errors[0], errors[1]
+
+
+def handshake(client_ctx, server_ctx, server_hostname="localhost"):
+    cli, srv, cerr, serr = pump(client_ctx, server_ctx, server_hostname)
+    if cerr or serr:
+        raise cerr or serr
+    return cli, srv
 
 
 def contexts(certs):
@@ -879,19 +890,40 @@ def test_sni_callback_in_handshake(certs):
 def test_sni_callback_alert_and_exception(certs):
     client_ctx, server_ctx = contexts(certs)
     server_ctx.sni_callback = lambda *a: sslx.ALERT_DESCRIPTION_ACCESS_DENIED
-    with pytest.raises(sslx.SSLError) as info:
-        handshake(client_ctx, server_ctx)
-    assert "ACCESS_DENIED" in str(info.value)
+    cerr = pump(client_ctx, server_ctx)[2]
+    assert cerr is not None and cerr.reason == "TLSV1_ALERT_ACCESS_DENIED"
     hooked = []
     old, sys.unraisablehook = sys.unraisablehook, hooked.append
     try:
         server_ctx.sni_callback = lambda *a: 1 / 0
-        with pytest.raises(sslx.SSLError) as info:
-            handshake(client_ctx, server_ctx)
-        assert "HANDSHAKE_FAILURE" in str(info.value)
-        assert hooked and hooked[0].exc_type is ZeroDivisionError
+        cerr = pump(client_ctx, server_ctx)[2]
+        assert cerr is not None and cerr.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE"
+        assert [h.exc_type for h in hooked] == [ZeroDivisionError]
+        hooked.clear()
+        server_ctx.sni_callback = lambda *a: "not an alert"
+        cerr = pump(client_ctx, server_ctx)[2]
+        assert cerr is not None and cerr.reason == "TLSV1_ALERT_INTERNAL_ERROR"
+        assert [h.exc_type for h in hooked] == [TypeError]
     finally:
         sys.unraisablehook = old
+
+
+@needs_engine
+def test_sni_callback_switches_context(certs, other_ca, tmp_path):
+    client_ctx, server_ctx = contexts(certs)
+    # The context the callback installs answers with its own certificate.
+    other_ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+    other_cert = tmp_path / "other.pem"
+    other_ca.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(
+        str(other_cert))
+    other_ctx.load_cert_chain(str(other_cert))
+
+    def switch(conn, name, ctx):
+        conn.context = other_ctx
+
+    server_ctx.sni_callback = switch
+    cerr = pump(client_ctx, server_ctx)[2]
+    assert isinstance(cerr, sslx.SSLCertVerificationError)   # other_ca is not trusted
 
 
 @needs_engine

@@ -721,9 +721,11 @@ check_side(sslx_state *st, sslx_context *self, int server_side)
  * nothing. */
 static int
 validate_wrap_args(sslx_state *st, sslx_context *self, int server_side, PyObject *hostname,
-                   PyObject *session)
+                   PyObject *session, int for_socket)
 {
-    int has_hostname = PyObject_IsTrue(hostname);
+    /* wrap_socket() treats "" as no name, like the stdlib; wrap_bio()
+     * hands it to the engine, which rejects empty names itself. */
+    int has_hostname = for_socket ? PyObject_IsTrue(hostname) : hostname != Py_None;
     if (has_hostname < 0)
         return -1;
     if (server_side && has_hostname) {
@@ -760,7 +762,7 @@ context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
     /* The stdlib refuses the wrong side at once here; for sockets only
      * when the connection starts (the engine's check). */
     if (check_side(st, self, server_side) < 0
-        || validate_wrap_args(st, self, server_side, hostname, session) < 0)
+        || validate_wrap_args(st, self, server_side, hostname, session, 0) < 0)
         return NULL;
     return sslx_sslobject_new(st, self, self->sslobject_class, incoming, outgoing,
                               server_side, hostname, session);
@@ -780,7 +782,7 @@ context_wrap_socket(sslx_context *self, PyObject *args, PyObject *kwds)
                                                    &sock, &server_side, &handshake, &ragged,
                                                    &hostname, &session))
         return NULL;
-    if (validate_wrap_args(st, self, server_side, hostname, session) < 0)
+    if (validate_wrap_args(st, self, server_side, hostname, session, 1) < 0)
         return NULL;
     return sslx_sslsocket_new(st, self, self->sslsocket_class, sock, server_side, handshake,
                               ragged, hostname, session);
