@@ -213,10 +213,10 @@ def test_options_default_and_deprecation(stdlib_ssl):
     std, ours = both(stdlib_ssl, "PROTOCOL_TLS_CLIENT")
     assert isinstance(ours.options, sslx.Options)
     for value in (ours.options | sslx.OP_NO_TLSv1, ours.options, ours.options | sslx.OP_NO_TICKET,
-                  ours.options & ~sslx.OP_NO_SSLv3, 0, -1):
+                  ours.options & ~sslx.OP_NO_SSLv3, 0, -1, 2**63):
         a = outcome(setattr, std, "options", int(value))
         b = outcome(setattr, ours, "options", int(value))
-        assert b[1] == a[1], value
+        assert b == a, value    # -1: accepted before 3.12, OverflowError after
         assert int(ours.options) == int(std.options)
 
 
@@ -231,7 +231,7 @@ def test_options_warning_only_for_newly_set_version_bits(client):
 
 
 @pytest.mark.parametrize("bad, exc", [("x", TypeError), (1.0, TypeError),
-                                      (2**64, OverflowError)])
+                                      (2**64, OverflowError), (2**70, OverflowError)])
 def test_options_bad_values(stdlib_ssl, bad, exc):
     std, ours = both(stdlib_ssl, "PROTOCOL_TLS_CLIENT")
     assert outcome(setattr, ours, "options", bad)[0] is exc
@@ -631,8 +631,11 @@ def test_set_ciphers_errors(client):
 def test_ecdh_curves(stdlib_ssl, server):
     std = quiet(stdlib_ssl.SSLContext, stdlib_ssl.PROTOCOL_TLS_SERVER)
     for name in ("prime256v1", b"secp384r1", "X25519", "foo", b"foo", 1, None):
+        if name == "X25519" and sys.version_info < (3, 11):
+            continue   # the 3.10 stdlib only knows EC_KEY curves; sslx sets groups
         assert outcome(server.set_ecdh_curve, name)[0] == \
             outcome(std.set_ecdh_curve, name)[0], name
+    server.set_ecdh_curve("X25519")
     with pytest.raises(ValueError, match="unknown elliptic curve name 'foo'"):
         server.set_ecdh_curve("foo")
 

@@ -337,14 +337,34 @@ context_get_options(sslx_context *self, void *c)
                            (long long)SSL_CTX_get_options(self->ctx));
 }
 
+/* The options bits of `value`: Python 3.12 made them unsigned 64-bit
+ * (negative values are OverflowError), before they were a C long. */
+static int
+options_value(PyObject *value, uint64_t *out)
+{
+    PyObject *index = PyNumber_Index(value);
+    if (index == NULL)
+        return -1;
+#if PY_VERSION_HEX >= 0x030C0000
+    unsigned long long n = PyLong_AsUnsignedLongLong(index);
+    int failed = n == (unsigned long long)-1 && PyErr_Occurred();
+#else
+    long n = PyLong_AsLong(index);
+    int failed = n == -1 && PyErr_Occurred();
+#endif
+    Py_DECREF(index);
+    *out = (uint64_t)n;
+    return failed ? -1 : 0;
+}
+
 static int
 context_set_options(sslx_context *self, PyObject *value, void *c)
 {
     (void)c;
-    long n;
-    if (refuse_delete(value, "options") < 0 || value_as_long(value, &n) < 0)
+    uint64_t wanted;
+    if (refuse_delete(value, "options") < 0 || options_value(value, &wanted) < 0)
         return -1;
-    uint64_t wanted = (uint64_t)n, current = SSL_CTX_get_options(self->ctx);
+    uint64_t current = SSL_CTX_get_options(self->ctx);
     uint64_t to_set = wanted & ~current, to_clear = current & ~wanted;
     if ((to_set & SSLX_OP_NO_VERSIONS)
         && PyErr_WarnEx(PyExc_DeprecationWarning,
