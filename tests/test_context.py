@@ -950,3 +950,59 @@ def test_keylog_lines_written(certs, tmp_path):
     lines = path.read_text().splitlines()
     assert len(lines) > 1
     assert any(line.startswith("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") for line in lines)
+
+
+# ---- _msg_callback ----
+
+def test_msg_callback_registration(client):
+    def cb(conn, direction, version, content_type, msg_type, data):
+        pass
+
+    assert client._msg_callback is None
+    client._msg_callback = cb
+    assert client._msg_callback is cb
+    with pytest.raises(TypeError, match="not callable"):
+        client._msg_callback = object()
+    client._msg_callback = None
+    assert client._msg_callback is None
+
+
+def stdlib_pump(stdlib_ssl, client_ctx, server_ctx):
+    c_in, c_out, s_in, s_out = (stdlib_ssl.MemoryBIO() for _ in range(4))
+    cli = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    srv = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    done = [False, False]
+    while not all(done):
+        for i, (obj, out, peer_in) in enumerate(((cli, c_out, s_in), (srv, s_out, c_in))):
+            if not done[i]:
+                try:
+                    obj.do_handshake()
+                    done[i] = True
+                except stdlib_ssl.SSLWantReadError:
+                    pass
+            peer_in.write(out.read())
+
+
+@needs_engine
+def test_msg_callback_messages_match_stdlib(stdlib_ssl, certs):
+    def trace(module, pumper):
+        seen = []
+
+        def cb(conn, direction, version, content_type, msg_type, data):
+            assert isinstance(data, bytes)
+            seen.append((direction, int(version), int(content_type), int(msg_type)))
+
+        client_ctx = module.SSLContext(module.PROTOCOL_TLS_CLIENT)
+        client_ctx.load_verify_locations(certs.cafile)
+        client_ctx.maximum_version = module.TLSVersion.TLSv1_2
+        client_ctx._msg_callback = cb
+        server_ctx = module.SSLContext(module.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(certs.server_certfile)
+        pumper(client_ctx, server_ctx)
+        return seen
+
+    ours = trace(sslx, handshake)
+    std = trace(stdlib_ssl, lambda c, s: stdlib_pump(stdlib_ssl, c, s))
+    assert set(ours) == set(std)
+    assert ("read", 0x303, 22, 12) in ours          # ServerKeyExchange
+    assert ("write", 0x303, 20, 0x0101) in ours     # ChangeCipherSpec

@@ -187,7 +187,7 @@ detach_ssl_ctx(sslx_context *self)
     SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
     SSL_CTX_set_alpn_select_cb(self->ctx, NULL, NULL);
     SSL_CTX_set_keylog_callback(self->ctx, NULL);
-    SSL_CTX_set_default_passwd_cb(self->ctx, NULL);
+    SSL_CTX_set_msg_callback(self->ctx, NULL);
     SSL_CTX_free(self->ctx);
     self->ctx = NULL;
 }
@@ -671,6 +671,25 @@ context_set_keylog_filename(sslx_context *self, PyObject *value, void *c)
     return sslx_ctx_set_keylog(self, value);
 }
 
+/* _msg_callback: the stdlib's private protocol tracing hook (its
+ * TestSSLDebug uses it).  Arguments are plain ints, equal to the
+ * stdlib's enum members. */
+static PyObject *
+context_get_msg_callback(sslx_context *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->msg_callback ? self->msg_callback : Py_None);
+}
+
+static int
+context_set_msg_callback(sslx_context *self, PyObject *value, void *c)
+{
+    (void)c;
+    if (refuse_delete(value, "_msg_callback") < 0)
+        return -1;
+    return sslx_ctx_set_msg_callback(self, value);
+}
+
 static PyObject *
 class_or_default(PyObject *chosen, PyTypeObject *fallback)
 {
@@ -862,6 +881,8 @@ static PyGetSetDef context_getset[] = {
      (setter)context_set_sslsocket_class, NULL, NULL},
     {"sslobject_class", (getter)context_get_sslobject_class,
      (setter)context_set_sslobject_class, NULL, NULL},
+    {"_msg_callback", (getter)context_get_msg_callback, (setter)context_set_msg_callback, NULL,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -94,8 +94,14 @@ static int
 servername_cb(SSL *ssl, int *alert, void *arg)
 {
     (void)arg;
+    PyObject *type, *value, *tb;
     PyGILState_STATE gil = PyGILState_Ensure();
+    /* A message callback may have left an exception for the engine to
+     * raise; keep it aside while Python code runs. */
+    PyErr_Fetch(&type, &value, &tb);
     int rc = run_sni_callback(ssl, alert);
+    if (type != NULL)
+        PyErr_Restore(type, value, tb);
     PyGILState_Release(gil);
     return rc;
 }
@@ -285,5 +291,82 @@ sslx_ctx_set_keylog(sslx_context *self, PyObject *value)
     swap_keylog_bio(self, bio);
     Py_XSETREF(self->keylog_filename, Py_NewRef(value));
     SSL_CTX_set_keylog_callback(self->ctx, keylog_cb);
+    return 0;
+}
+
+/* ---- _msg_callback (protocol message tracing) ---- */
+
+/* The message type the stdlib reports for a protocol message: the real
+ * content type of a record header, the description of an alert, a
+ * pseudo type (0x0101) for ChangeCipherSpec, the handshake type. */
+static int
+message_type(int content_type, const unsigned char *buf, size_t len, int *version)
+{
+    switch (content_type) {
+    case SSL3_RT_HEADER:
+        if (len >= 3)
+            *version = (buf[1] << 8) | buf[2];
+        return len >= 1 ? buf[0] : -1;
+    case SSL3_RT_INNER_CONTENT_TYPE:
+    case SSL3_RT_HANDSHAKE:
+        return len >= 1 ? buf[0] : -1;
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        return 0x0101;
+    case SSL3_RT_ALERT:
+        return len >= 2 ? buf[1] : -1;
+    default:
+        return -1;
+    }
+}
+
+/* callback(conn, "read"|"write", version, content_type, msg_type, data);
+ * GIL held.  An exception stays set: the engine raises it when its
+ * current operation returns, as the stdlib does. */
+static void
+run_msg_callback(int write_p, int version, int content_type, const void *buf, size_t len,
+                 SSL *ssl)
+{
+    sslx_context *self = sslx_context_from_ctx(SSL_get_SSL_CTX(ssl));
+    if (self == NULL || self->msg_callback == NULL || PyErr_Occurred())
+        return;
+    PyObject *conn = SSL_get_ex_data(ssl, SSLX_CTX_STATE(self)->ssl_ex_index);
+    if (conn == NULL)
+        return;
+    int msg_type = message_type(content_type, buf, len, &version);
+    PyObject *callback = Py_NewRef(self->msg_callback);
+    Py_INCREF(conn);
+    PyObject *result = PyObject_CallFunction(callback, "Osiiiy#", conn,
+                                             write_p ? "write" : "read", version,
+                                             content_type, msg_type, (const char *)buf,
+                                             (Py_ssize_t)len);
+    Py_XDECREF(result);
+    Py_DECREF(conn);
+    Py_DECREF(callback);
+}
+
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+       void *arg)
+{
+    (void)arg;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    run_msg_callback(write_p, version, content_type, buf, len, ssl);
+    PyGILState_Release(gil);
+}
+
+int
+sslx_ctx_set_msg_callback(sslx_context *self, PyObject *callback)
+{
+    if (callback == Py_None) {
+        SSL_CTX_set_msg_callback(self->ctx, NULL);
+        Py_CLEAR(self->msg_callback);
+        return 0;
+    }
+    if (!PyCallable_Check(callback)) {
+        PyErr_Format(PyExc_TypeError, "%R is not callable.", callback);
+        return -1;
+    }
+    Py_XSETREF(self->msg_callback, Py_NewRef(callback));
+    SSL_CTX_set_msg_callback(self->ctx, msg_cb);
     return 0;
 }

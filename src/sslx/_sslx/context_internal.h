@@ -40,6 +40,8 @@ int sslx_ctx_set_sni(sslx_context *self, PyObject *callback, int ulabel);
 void sslx_ctx_enable_alpn_select(sslx_context *self);
 /* keylog_filename = value (None turns logging off). 0 or -1. */
 int sslx_ctx_set_keylog(sslx_context *self, PyObject *value);
+/* _msg_callback = callback (None turns tracing off).  0 or -1. */
+int sslx_ctx_set_msg_callback(sslx_context *self, PyObject *callback);
 /* Close the keylog file (dealloc). */
 void sslx_ctx_close_keylog(sslx_context *self);
 
