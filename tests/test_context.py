@@ -1006,3 +1006,19 @@ def test_msg_callback_messages_match_stdlib(stdlib_ssl, certs):
     assert set(ours) == set(std)
     assert ("read", 0x303, 22, 12) in ours          # ServerKeyExchange
     assert ("write", 0x303, 20, 0x0101) in ours     # ChangeCipherSpec
+
+
+@needs_engine
+def test_post_handshake_auth_defers_certificate_request(certs):
+    client_ctx, server_ctx = contexts(certs)
+    server_ctx.verify_mode = sslx.CERT_REQUIRED
+    server_ctx.load_verify_locations(certs.cafile)
+    # The client has no certificate: asked during the handshake, it fails.
+    cli, srv, cerr, serr = pump(client_ctx, server_ctx)
+    assert serr is not None
+    # With post-handshake auth on both sides the request is deferred.
+    client_ctx.post_handshake_auth = True
+    server_ctx.post_handshake_auth = True
+    cli, srv, cerr, serr = pump(client_ctx, server_ctx)
+    assert (cerr, serr) == (None, None)
+    assert srv.getpeercert() is None
