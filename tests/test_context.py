@@ -1022,3 +1022,26 @@ def test_post_handshake_auth_defers_certificate_request(certs):
     cli, srv, cerr, serr = pump(client_ctx, server_ctx)
     assert (cerr, serr) == (None, None)
     assert srv.getpeercert() is None
+
+
+def test_python_level_methods_take_keywords(server):
+    server.set_alpn_protocols(alpn_protocols=["h2"])
+    server.set_servername_callback(server_name_callback=None)
+    with pytest.warns(DeprecationWarning):
+        with pytest.raises(NotImplementedError):
+            server.set_npn_protocols(npn_protocols=["h2"])
+
+
+@needs_engine
+def test_connection_class_from_subclass_attribute(certs):
+    base = getattr(sslx, "SSLObject", object)
+
+    class MyObject(base):
+        pass
+
+    class MyContext(sslx.SSLContext):
+        sslobject_class = MyObject
+
+    ctx = MyContext(sslx.PROTOCOL_TLS_SERVER)
+    obj = ctx.wrap_bio(memory_bio(), memory_bio(), server_side=True)
+    assert isinstance(obj, MyObject)

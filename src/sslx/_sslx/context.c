@@ -641,11 +641,42 @@ context_set_sni_callback(sslx_context *self, PyObject *value, void *c)
     return sslx_ctx_set_sni(self, value, 0);
 }
 
-/* set_servername_callback(callback): the legacy form of sni_callback,
- * whose callback receives U-labels. */
-static PyObject *
-context_set_servername_callback(sslx_context *self, PyObject *callback)
+/* The single argument of a method the stdlib defines in Python, so
+ * that it may be passed by keyword too. */
+static int
+one_argument(PyObject *args, PyObject *kwds, const char *fmt, char *name, PyObject **out)
 {
+    char *kwlist[] = {name, NULL};
+    return PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, out);
+}
+
+static PyObject *
+context_set_alpn_protocols(sslx_context *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *protocols;
+    if (!one_argument(args, kwds, "O:set_alpn_protocols", "alpn_protocols", &protocols))
+        return NULL;
+    return sslx_ctx_set_alpn_protocols(self, protocols);
+}
+
+static PyObject *
+context_set_npn_protocols(sslx_context *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *protocols;
+    if (!one_argument(args, kwds, "O:set_npn_protocols", "npn_protocols", &protocols))
+        return NULL;
+    return sslx_ctx_set_npn_protocols(self, protocols);
+}
+
+/* set_servername_callback(server_name_callback): the legacy form of
+ * sni_callback, whose callback receives U-labels. */
+static PyObject *
+context_set_servername_callback(sslx_context *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *callback;
+    if (!one_argument(args, kwds, "O:set_servername_callback", "server_name_callback",
+                      &callback))
+        return NULL;
     if (callback != Py_None && !PyCallable_Check(callback)) {
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return NULL;
@@ -688,6 +719,25 @@ context_set_msg_callback(sslx_context *self, PyObject *value, void *c)
     if (refuse_delete(value, "_msg_callback") < 0)
         return -1;
     return sslx_ctx_set_msg_callback(self, value);
+}
+
+/* The class wrap_socket()/wrap_bio() instantiate: the instance's
+ * setting, else for subclasses a class attribute they may define, else
+ * NULL (the engine's default).  New reference or NULL. */
+static PyObject *
+connection_class(sslx_context *self, PyObject *chosen, const char *name, int *failed)
+{
+    *failed = 0;
+    if (chosen != NULL)
+        return Py_NewRef(chosen);
+    if (Py_TYPE(self) == SSLX_CTX_STATE(self)->SSLContext_Type)
+        return NULL;
+    PyObject *cls = PyObject_GetAttrString((PyObject *)self, name);
+    if (cls == NULL)
+        *failed = 1;
+    else if (cls == Py_None)
+        Py_CLEAR(cls);
+    return cls;
 }
 
 static PyObject *
@@ -803,8 +853,14 @@ context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
     if (check_side(st, self, server_side) < 0
         || validate_wrap_args(st, self, server_side, hostname, session, 0) < 0)
         return NULL;
-    return sslx_sslobject_new(st, self, self->sslobject_class, incoming, outgoing,
-                              server_side, hostname, session);
+    int failed;
+    PyObject *cls = connection_class(self, self->sslobject_class, "sslobject_class", &failed);
+    if (failed)
+        return NULL;
+    PyObject *obj = sslx_sslobject_new(st, self, cls, incoming, outgoing, server_side,
+                                       hostname, session);
+    Py_XDECREF(cls);
+    return obj;
 }
 
 /* wrap_socket(sock, server_side=False, do_handshake_on_connect=True,
@@ -823,8 +879,14 @@ context_wrap_socket(sslx_context *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (validate_wrap_args(st, self, server_side, hostname, session, 1) < 0)
         return NULL;
-    return sslx_sslsocket_new(st, self, self->sslsocket_class, sock, server_side, handshake,
-                              ragged, hostname, session);
+    int failed;
+    PyObject *cls = connection_class(self, self->sslsocket_class, "sslsocket_class", &failed);
+    if (failed)
+        return NULL;
+    PyObject *obj = sslx_sslsocket_new(st, self, cls, sock, server_side, handshake, ragged,
+                                       hostname, session);
+    Py_XDECREF(cls);
+    return obj;
 }
 
 int
@@ -888,25 +950,60 @@ static PyGetSetDef context_getset[] = {
 
 static PyMethodDef context_methods[] = {
     {"load_cert_chain", SSLX_METH_KW(sslx_ctx_load_cert_chain), METH_VARARGS | METH_KEYWORDS,
-     NULL},
+     "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
+     "Load a certificate chain and its private key."},
     {"load_verify_locations", SSLX_METH_KW(sslx_ctx_load_verify_locations),
-     METH_VARARGS | METH_KEYWORDS, NULL},
+     METH_VARARGS | METH_KEYWORDS,
+     "load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"
+     "Load CA certificates and CRLs used to verify peers."},
     {"load_default_certs", SSLX_METH_KW(sslx_ctx_load_default_certs),
-     METH_VARARGS | METH_KEYWORDS, NULL},
+     METH_VARARGS | METH_KEYWORDS,
+     "load_default_certs(purpose=Purpose.SERVER_AUTH)\n\n"
+     "Load the system's default CA certificates."},
     {"set_default_verify_paths", (PyCFunction)sslx_ctx_set_default_verify_paths, METH_NOARGS,
-     NULL},
-    {"load_dh_params", (PyCFunction)sslx_ctx_load_dh_params, METH_O, NULL},
-    {"get_ca_certs", SSLX_METH_KW(sslx_ctx_get_ca_certs), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"cert_store_stats", (PyCFunction)sslx_ctx_cert_store_stats, METH_NOARGS, NULL},
-    {"get_ciphers", (PyCFunction)sslx_ctx_get_ciphers, METH_NOARGS, NULL},
-    {"set_ciphers", (PyCFunction)sslx_ctx_set_ciphers, METH_VARARGS, NULL},
-    {"set_ecdh_curve", (PyCFunction)sslx_ctx_set_ecdh_curve, METH_O, NULL},
-    {"set_alpn_protocols", (PyCFunction)sslx_ctx_set_alpn_protocols, METH_O, NULL},
-    {"set_npn_protocols", (PyCFunction)sslx_ctx_set_npn_protocols, METH_O, NULL},
-    {"session_stats", (PyCFunction)sslx_ctx_session_stats, METH_NOARGS, NULL},
-    {"set_servername_callback", (PyCFunction)context_set_servername_callback, METH_O, NULL},
-    {"wrap_bio", SSLX_METH_KW(context_wrap_bio), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"wrap_socket", SSLX_METH_KW(context_wrap_socket), METH_VARARGS | METH_KEYWORDS, NULL},
+     "set_default_verify_paths($self, /)\n--\n\n"
+     "Use OpenSSL's default CA file and directory."},
+    {"load_dh_params", (PyCFunction)sslx_ctx_load_dh_params, METH_O,
+     "load_dh_params($self, path, /)\n--\n\n"
+     "Load Diffie-Hellman parameters from a PEM file."},
+    {"get_ca_certs", SSLX_METH_KW(sslx_ctx_get_ca_certs), METH_VARARGS | METH_KEYWORDS,
+     "get_ca_certs($self, /, binary_form=False)\n--\n\n"
+     "The loaded CA certificates, as dicts or DER bytes."},
+    {"cert_store_stats", (PyCFunction)sslx_ctx_cert_store_stats, METH_NOARGS,
+     "cert_store_stats($self, /)\n--\n\n"
+     "Counts of certificates, CA certificates and CRLs loaded."},
+    {"get_ciphers", (PyCFunction)sslx_ctx_get_ciphers, METH_NOARGS,
+     "get_ciphers($self, /)\n--\n\n"
+     "The enabled cipher suites, in priority order."},
+    {"set_ciphers", (PyCFunction)sslx_ctx_set_ciphers, METH_VARARGS,
+     "set_ciphers($self, cipherlist, /)\n--\n\n"
+     "Set the TLS 1.2 and older cipher suites (OpenSSL cipher list format)."},
+    {"set_ecdh_curve", (PyCFunction)sslx_ctx_set_ecdh_curve, METH_O,
+     "set_ecdh_curve($self, name, /)\n--\n\n"
+     "Use the named curve for ECDH key exchange."},
+    {"set_alpn_protocols", SSLX_METH_KW(context_set_alpn_protocols),
+     METH_VARARGS | METH_KEYWORDS,
+     "set_alpn_protocols($self, alpn_protocols)\n--\n\n"
+     "Protocols to offer (client) or accept (server) through ALPN."},
+    {"set_npn_protocols", SSLX_METH_KW(context_set_npn_protocols),
+     METH_VARARGS | METH_KEYWORDS,
+     "set_npn_protocols($self, npn_protocols)\n--\n\n"
+     "NPN is not supported (HAS_NPN is False)."},
+    {"session_stats", (PyCFunction)sslx_ctx_session_stats, METH_NOARGS,
+     "session_stats($self, /)\n--\n\n"
+     "Statistics of the session cache."},
+    {"set_servername_callback", SSLX_METH_KW(context_set_servername_callback),
+     METH_VARARGS | METH_KEYWORDS,
+     "set_servername_callback($self, server_name_callback)\n--\n\n"
+     "Legacy form of sni_callback whose callback receives U-labels."},
+    {"wrap_bio", SSLX_METH_KW(context_wrap_bio), METH_VARARGS | METH_KEYWORDS,
+     "wrap_bio($self, incoming, outgoing, server_side=False, server_hostname=None, "
+     "session=None)\n--\n\n"
+     "A TLS connection over two MemoryBIOs (an sslobject_class instance)."},
+    {"wrap_socket", SSLX_METH_KW(context_wrap_socket), METH_VARARGS | METH_KEYWORDS,
+     "wrap_socket($self, sock, server_side=False, do_handshake_on_connect=True, "
+     "suppress_ragged_eofs=True, server_hostname=None, session=None)\n--\n\n"
+     "A TLS connection over a socket (an sslsocket_class instance)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -239,7 +239,7 @@ static PyMethodDef create_functions[] = {
     {"create_default_context", SSLX_METH_KW(create_default_context),
      METH_VARARGS | METH_KEYWORDS,
      "create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=None, "
-     "cadata=None)\n--\n\nA new SSLContext with secure default settings for the purpose."},
+     "cadata=None)\n\nA new SSLContext with secure default settings for the purpose."},
     {"_create_unverified_context", SSLX_METH_KW(create_unverified_context),
      METH_VARARGS | METH_KEYWORDS,
      "A new SSLContext that, by default, does not verify certificates."},
