@@ -1045,3 +1045,59 @@ def test_connection_class_from_subclass_attribute(certs):
     ctx = MyContext(sslx.PROTOCOL_TLS_SERVER)
     obj = ctx.wrap_bio(memory_bio(), memory_bio(), server_side=True)
     assert isinstance(obj, MyObject)
+
+
+# ---- shared default trust store (copy on write) ----
+
+def test_default_store_shared_then_copied_on_write(stdlib_ssl, certs, no_keylog_env):
+    ours = [sslx.create_default_context() for _ in range(2)]
+    std = [stdlib_ssl.create_default_context() for _ in range(2)]
+    default_stats = std[0].cert_store_stats()
+    assert [c.cert_store_stats() for c in ours] == [default_stats] * 2
+    for ctx in (ours[0], std[0]):
+        ctx.load_verify_locations(cadata=certs.ca_pem)
+    assert ours[0].cert_store_stats() == std[0].cert_store_stats()
+    assert ours[1].cert_store_stats() == default_stats          # the other one is untouched
+    assert sorted(ours[0].get_ca_certs(True)) == sorted(std[0].get_ca_certs(True))
+    # Loading the defaults again into a private store adds nothing new.
+    ours[0].load_default_certs()
+    std[0].load_default_certs()
+    assert ours[0].cert_store_stats() == std[0].cert_store_stats()
+
+
+def test_default_store_follows_environment(stdlib_ssl, certs, other_ca, tmp_path, monkeypatch,
+                                           no_keylog_env):
+    cafile = tmp_path / "bundle.pem"
+    cafile.write_text(certs.ca_pem)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cafile))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no-such-dir"))
+
+    def stats(module):
+        ctx = quiet(module.SSLContext, module.PROTOCOL_TLS_CLIENT)
+        ctx.load_default_certs()
+        return ctx.cert_store_stats()
+
+    assert stats(sslx) == stats(stdlib_ssl) == {"x509": 1, "crl": 0, "x509_ca": 1}
+    # A changed file is parsed again.
+    cafile.write_text(certs.ca_pem + other_ca.cert_pem.bytes().decode())
+    assert stats(sslx) == stats(stdlib_ssl) == {"x509": 2, "crl": 0, "x509_ca": 2}
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.delenv("SSL_CERT_DIR")
+    assert stats(sslx) == stats(stdlib_ssl)
+
+
+@needs_engine
+def test_shared_store_verifies_peers(certs, tmp_path, monkeypatch, no_keylog_env):
+    monkeypatch.setenv("SSL_CERT_FILE", certs.cafile)
+    client_ctx = sslx.create_default_context()
+    server_ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(certs.server_certfile)
+    handshake(client_ctx, server_ctx)
+    client_ctx.load_verify_locations(cadata=certs.ca_pem)     # now a private copy
+    handshake(client_ctx, server_ctx)
+    fresh = sslx.create_default_context()
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "empty.pem"))
+    (tmp_path / "empty.pem").write_text("")
+    untrusting = sslx.create_default_context()
+    handshake(fresh, server_ctx)
+    assert isinstance(pump(untrusting, server_ctx)[2], sslx.SSLCertVerificationError)

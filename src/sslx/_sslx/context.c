@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "sslobject.h"
 #include "sslsocket.h"
+#include "truststore.h"
 
 /* ---- construction ---- */
 
@@ -205,6 +206,8 @@ context_dealloc(sslx_context *self)
     if (self->keylog_lock)
         PyThread_free_lock(self->keylog_lock);
     detach_ssl_ctx(self);
+    X509_STORE_free(self->shared_store);
+    X509_STORE_free(self->initial_store);
     PyMem_Free(self->alpn_protocols);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -1033,6 +1036,8 @@ static PyType_Spec context_spec = {
 int
 sslx_context_setup(PyObject *module, sslx_state *st)
 {
+    if (sslx_truststore_init() < 0)
+        return -1;
     st->SSLContext_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &context_spec, NULL);
     if (st->SSLContext_Type == NULL || PyModule_AddType(module, st->SSLContext_Type) < 0)
         return -1;

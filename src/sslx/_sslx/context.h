@@ -32,6 +32,12 @@ typedef struct {
     BIO *keylog_bio;            /* open in append mode while keylog is on */
     PyThread_type_lock keylog_lock;  /* serialises keylog writes and swaps */
     PyObject *msg_callback;     /* _msg_callback (stdlib's TestSSLDebug) */
+    /* Trust store sharing (truststore.h).  Replaced stores stay referenced
+     * here until dealloc, so a handshake still verifying with one in
+     * another thread never sees it freed. */
+    X509_STORE *shared_store;   /* the shared default store, once used */
+    X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
+    int store_modified;         /* CAs/CRLs were added to a private store */
     PyObject *weakreflist;
 } sslx_context;
 

@@ -45,6 +45,10 @@ int sslx_ctx_set_msg_callback(sslx_context *self, PyObject *callback);
 /* Close the keylog file (dealloc). */
 void sslx_ctx_close_keylog(sslx_context *self);
 
+/* context_load.c: make the context's trust store its own before a CA or
+ * CRL is added (copy on write of the shared default store). 0 or -1. */
+int sslx_ctx_private_store(sslx_context *self);
+
 /* context_create.c: module-level functions. */
 int sslx_context_create_setup(PyObject *module, sslx_state *st);
 

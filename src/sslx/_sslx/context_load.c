@@ -7,6 +7,7 @@
 #include "context_internal.h"
 #include "certdecode.h"
 #include "errors.h"
+#include "truststore.h"
 
 /* The stdlib's limit, which is also OpenSSL's PEM_BUFSIZE. */
 #define SSLX_PASSWORD_MAX 1024
@@ -317,6 +318,8 @@ load_cadata(sslx_context *self, sslx_state *st, PyObject *cadata)
         PyErr_SetString(PyExc_ValueError,
                         len == 0 ? "Empty certificate data" : "certificate data is too long");
         count = -2;
+    } else if (sslx_ctx_private_store(self) < 0) {
+        count = -2;
     } else {
         X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
         ERR_clear_error();
@@ -343,6 +346,8 @@ load_ca_files(sslx_context *self, sslx_state *st, PyObject *cafile, PyObject *ca
     int ok;
     if ((cafile != Py_None && fs_path(cafile, "cafile", &fpath) < 0)
         || (capath != Py_None && fs_path(capath, "capath", &dpath) < 0))
+        goto done;
+    if (sslx_ctx_private_store(self) < 0)
         goto done;
     const char *f = fpath ? PyBytes_AS_STRING(fpath) : NULL;
     const char *d = dpath ? PyBytes_AS_STRING(dpath) : NULL;
@@ -384,13 +389,63 @@ sslx_ctx_load_verify_locations(sslx_context *self, PyObject *args, PyObject *kwd
     Py_RETURN_NONE;
 }
 
-/* ---- default paths ---- */
+/* ---- the trust store: shared default, private copy on write ---- */
+
+static int
+uses_shared_store(sslx_context *self)
+{
+    return self->shared_store != NULL
+           && SSL_CTX_get_cert_store(self->ctx) == self->shared_store;
+}
+
+int
+sslx_ctx_private_store(sslx_context *self)
+{
+    if (uses_shared_store(self)) {
+        X509_STORE *copy;
+        ERR_clear_error();
+        Py_BEGIN_ALLOW_THREADS
+        copy = sslx_truststore_copy(self->shared_store);
+        Py_END_ALLOW_THREADS
+        if (copy == NULL) {
+            sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot copy the trust store",
+                                  SSLX_HERE);
+            return -1;
+        }
+        SSL_CTX_set_cert_store(self->ctx, copy);   /* self->shared_store keeps its ref */
+    }
+    self->store_modified = 1;
+    return 0;
+}
+
+/* Switch a context that has loaded nothing yet to the shared default
+ * store; its own empty store stays referenced until dealloc. */
+static PyObject *
+use_shared_default_store(sslx_context *self)
+{
+    ERR_clear_error();
+    X509_STORE *shared = sslx_truststore_default();
+    if (shared == NULL)
+        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
+                                     "failed to set default verify paths", SSLX_HERE);
+    X509_STORE *own = SSL_CTX_get_cert_store(self->ctx);
+    if (self->initial_store == NULL && own != NULL && X509_STORE_up_ref(own))
+        self->initial_store = own;
+    X509_STORE_free(self->shared_store);
+    self->shared_store = shared;                   /* our reference */
+    SSL_CTX_set1_cert_store(self->ctx, shared);    /* the SSL_CTX's own */
+    Py_RETURN_NONE;
+}
 
 PyObject *
 sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     int ok;
+    if (uses_shared_store(self))
+        Py_RETURN_NONE;                   /* the defaults are loaded already */
+    if (!self->store_modified)
+        return use_shared_default_store(self);
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
     ok = SSL_CTX_set_default_verify_paths(self->ctx) == 1;
