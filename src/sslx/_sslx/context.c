@@ -173,6 +173,7 @@ context_clear(sslx_context *self)
     Py_CLEAR(self->sslobject_class);
     Py_CLEAR(self->sslsocket_class);
     Py_CLEAR(self->msg_callback);
+    Py_CLEAR(self->keylog_filename);
     return 0;
 }
 

@@ -419,22 +419,30 @@ sslx_ctx_private_store(sslx_context *self)
 }
 
 /* Switch a context that has loaded nothing yet to the shared default
- * store; its own empty store stays referenced until dealloc. */
-static PyObject *
+ * store; its own empty store stays referenced until dealloc.  Returns 1
+ * when switched, 0 when another thread loaded CAs meanwhile (the GIL is
+ * released while the store is built), -1 on error. */
+static int
 use_shared_default_store(sslx_context *self)
 {
     ERR_clear_error();
     X509_STORE *shared = sslx_truststore_default();
-    if (shared == NULL)
-        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
-                                     "failed to set default verify paths", SSLX_HERE);
+    if (shared == NULL) {
+        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "failed to set default verify paths",
+                              SSLX_HERE);
+        return -1;
+    }
+    if (self->store_modified || uses_shared_store(self)) {
+        X509_STORE_free(shared);
+        return 0;
+    }
     X509_STORE *own = SSL_CTX_get_cert_store(self->ctx);
     if (self->initial_store == NULL && own != NULL && X509_STORE_up_ref(own))
         self->initial_store = own;
     X509_STORE_free(self->shared_store);
     self->shared_store = shared;                   /* our reference */
     SSL_CTX_set1_cert_store(self->ctx, shared);    /* the SSL_CTX's own */
-    Py_RETURN_NONE;
+    return 1;
 }
 
 PyObject *
@@ -444,8 +452,13 @@ sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
     int ok;
     if (uses_shared_store(self))
         Py_RETURN_NONE;                   /* the defaults are loaded already */
-    if (!self->store_modified)
-        return use_shared_default_store(self);
+    if (!self->store_modified) {
+        int switched = use_shared_default_store(self);
+        if (switched != 0)
+            return switched < 0 ? NULL : Py_NewRef(Py_None);
+        if (uses_shared_store(self))
+            Py_RETURN_NONE;
+    }
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
     ok = SSL_CTX_set_default_verify_paths(self->ctx) == 1;
