@@ -987,6 +987,7 @@ def stdlib_pump(stdlib_ssl, client_ctx, server_ctx):
                 except stdlib_ssl.SSLWantReadError:
                     pass
             peer_in.write(out.read())
+    return cli, srv
 
 
 @needs_engine
@@ -1107,3 +1108,28 @@ def test_shared_store_verifies_peers(certs, tmp_path, monkeypatch, no_keylog_env
     untrusting = sslx.create_default_context()
     handshake(fresh, server_ctx)
     assert isinstance(pump(untrusting, server_ctx)[2], sslx.SSLCertVerificationError)
+
+
+@needs_engine
+def test_sni_switch_uses_new_context_ciphers(stdlib_ssl, certs):
+    def negotiated(module, pumper, switch):
+        client_ctx = module.SSLContext(module.PROTOCOL_TLS_CLIENT)
+        client_ctx.load_verify_locations(certs.cafile)
+        client_ctx.maximum_version = module.TLSVersion.TLSv1_2
+        server_ctx = module.SSLContext(module.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(certs.server_certfile)
+        other = module.SSLContext(module.PROTOCOL_TLS_SERVER)
+        other.load_cert_chain(certs.server_certfile)
+        other.set_ciphers("ECDHE+AESGCM:!AES256")
+        if switch == "to_custom":
+            server_ctx.sni_callback = lambda conn, name, ctx: setattr(conn, "context", other)
+        else:
+            server_ctx, other = other, server_ctx
+            server_ctx.sni_callback = lambda conn, name, ctx: setattr(conn, "context", other)
+        cli, srv = pumper(client_ctx, server_ctx)
+        return cli.cipher()[0]
+
+    for switch in ("to_custom", "from_custom"):
+        std = negotiated(stdlib_ssl, lambda c, s: stdlib_pump(stdlib_ssl, c, s), switch)
+        ours = negotiated(sslx, handshake, switch)
+        assert ours == std, switch

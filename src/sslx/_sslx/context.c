@@ -210,6 +210,7 @@ context_dealloc(sslx_context *self)
     X509_STORE_free(self->shared_store);
     X509_STORE_free(self->initial_store);
     PyMem_Free(self->alpn_protocols);
+    PyMem_Free(self->cipher_spec);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -899,10 +900,37 @@ sslx_context_check(sslx_state *st, PyObject *obj)
     return PyObject_TypeCheck(obj, st->SSLContext_Type);
 }
 
+/* Each connection of a context with set_ciphers() gets its own cipher
+ * list.  The SSL_CTX's list is never replaced after construction: an SSL
+ * without a list of its own reads the SSL_CTX's during its handshake,
+ * without the GIL, and OpenSSL frees the old list when a new one is set,
+ * so replacing it under running handshakes would crash (as it does the
+ * stdlib). */
+static void
+apply_cipher_spec(SSL *ssl, const char *spec)
+{
+    /* The spec was checked by set_ciphers(); 0 can only mean "no TLS 1.2
+     * cipher", which OpenSSL still installs, as set_ciphers() did. */
+    (void)SSL_set_cipher_list(ssl, spec);
+    ERR_clear_error();
+}
+
+int
+sslx_context_adopt_ssl(sslx_context *from, sslx_context *to, SSL *ssl)
+{
+    if (to->cipher_spec != NULL)
+        apply_cipher_spec(ssl, to->cipher_spec);
+    else if (from != NULL && from->cipher_spec != NULL)
+        apply_cipher_spec(ssl, SSLX_DEFAULT_CIPHERS);   /* `to`'s own list */
+    return 0;
+}
+
 int
 sslx_context_configure_ssl(sslx_context *self, SSL *ssl, int server_side)
 {
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), self->hostflags);
+    if (self->cipher_spec != NULL)
+        apply_cipher_spec(ssl, self->cipher_spec);
     if (!self->post_handshake_auth)
         return 0;
     if (!server_side) {

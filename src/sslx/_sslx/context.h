@@ -22,6 +22,8 @@ typedef struct {
     int check_hostname;         /* verify server_hostname in the handshake */
     int post_handshake_auth;    /* offer TLS 1.3 post-handshake auth */
     unsigned int hostflags;     /* X509_CHECK_FLAG_* copied to each SSL */
+    char *cipher_spec;          /* set_ciphers() string, applied to each SSL;
+                                 * NULL: the SSL_CTX's default list */
     unsigned char *alpn_protocols;   /* ALPN wire format, or NULL */
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;     /* callable or NULL */
@@ -52,5 +54,11 @@ sslx_context *sslx_context_from_ctx(SSL_CTX *ctx);
  * post-handshake auth, hostname checks.  The engine calls it right after
  * SSL_new.  Returns 0, or -1 with an exception set. */
 int sslx_context_configure_ssl(sslx_context *self, SSL *ssl, int server_side);
+
+/* After SSL_set_SSL_CTX(ssl, to->ctx) (an SNI callback assigning
+ * `connection.context`): give the connection the cipher list of its new
+ * context.  `from` is the context it had.  Returns 0, or -1 with an
+ * exception set. */
+int sslx_context_adopt_ssl(sslx_context *from, sslx_context *to, SSL *ssl);
 
 #endif

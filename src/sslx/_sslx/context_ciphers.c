@@ -59,11 +59,24 @@ cipher_to_dict(const SSL_CIPHER *cipher)
     return dict;
 }
 
+/* The cipher list connections of this context get (see
+ * apply_cipher_spec in context.c), in a throwaway SSL when set_ciphers()
+ * chose one. */
 PyObject *
 sslx_ctx_get_ciphers(sslx_context *self, PyObject *unused)
 {
     (void)unused;
+    SSL *probe = NULL;
     STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(self->ctx);
+    if (self->cipher_spec != NULL) {
+        probe = SSL_new(self->ctx);
+        if (probe == NULL)
+            return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot list ciphers",
+                                         SSLX_HERE);
+        (void)SSL_set_cipher_list(probe, self->cipher_spec);
+        ERR_clear_error();
+        ciphers = SSL_get_ciphers(probe);
+    }
     PyObject *list = PyList_New(0);
     for (int i = 0; list && i < sk_SSL_CIPHER_num(ciphers); i++) {
         PyObject *item = cipher_to_dict(sk_SSL_CIPHER_value(ciphers, i));
@@ -71,18 +84,65 @@ sslx_ctx_get_ciphers(sslx_context *self, PyObject *unused)
             Py_CLEAR(list);
         Py_XDECREF(item);
     }
+    SSL_free(probe);
     return list;
+}
+
+static int
+count_pre_tls13(STACK_OF(SSL_CIPHER) *ciphers)
+{
+    int n = 0;
+    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); i++)
+        if (strcmp(SSL_CIPHER_get_version(sk_SSL_CIPHER_value(ciphers, i)), "TLSv1.3") != 0)
+            n++;
+    return n;
+}
+
+/* Parse `spec` as OpenSSL would for this context, on a scratch SSL_CTX
+ * at the context's security level.  Returns 1 when usable, 0 when it
+ * selects no TLS 1.2 cipher (OpenSSL still installs such a list), -1
+ * when rejected outright.  *level is the security level it sets. */
+static int
+trial_cipher_spec(sslx_context *self, const char *spec, int *level)
+{
+    SSL_CTX *scratch = SSL_CTX_new(TLS_method());
+    int rc = -1;
+    if (scratch == NULL)
+        return -1;
+    SSL_CTX_set_security_level(scratch, SSL_CTX_get_security_level(self->ctx));
+    /* A one-cipher list to tell "rejected" from "replaced, but empty". */
+    if (SSL_CTX_set_cipher_list(scratch, "AES128-SHA") == 1) {
+        if (SSL_CTX_set_cipher_list(scratch, spec) == 1)
+            rc = 1;
+        else if (count_pre_tls13(SSL_CTX_get_ciphers(scratch)) == 0)
+            rc = 0;
+        *level = SSL_CTX_get_security_level(scratch);
+    }
+    SSL_CTX_free(scratch);
+    return rc;
 }
 
 PyObject *
 sslx_ctx_set_ciphers(sslx_context *self, PyObject *args)
 {
     const char *spec;
+    int level = 0;
     if (!PyArg_ParseTuple(args, "s:set_ciphers", &spec))
         return NULL;
-    if (SSL_CTX_set_cipher_list(self->ctx, spec) != 1) {
-        /* OpenSSL's queue says nothing more useful than this. */
-        ERR_clear_error();
+    int rc = trial_cipher_spec(self, spec, &level);
+    ERR_clear_error();
+    if (rc >= 0) {
+        size_t len = strlen(spec) + 1;
+        char *copy = PyMem_Malloc(len);
+        if (copy == NULL)
+            return PyErr_NoMemory();
+        memcpy(copy, spec, len);
+        PyMem_Free(self->cipher_spec);
+        self->cipher_spec = copy;
+        SSL_CTX_set_security_level(self->ctx, level);
+    }
+    if (rc <= 0) {
+        /* Like the stdlib; OpenSSL's queue says nothing more useful. */
         PyErr_SetString(SSLX_CTX_STATE(self)->SSLError, "No cipher can be selected.");
         return NULL;
     }
