@@ -727,16 +727,15 @@ context_set_msg_callback(sslx_context *self, PyObject *value, void *c)
 }
 
 /* The class wrap_socket()/wrap_bio() instantiate: the instance's
- * setting, else for subclasses a class attribute they may define, else
- * NULL (the engine's default).  New reference or NULL. */
+ * setting, else the class attribute a subclass (or a program patching
+ * SSLContext) may define, else NULL (the engine's default).  New
+ * reference or NULL. */
 static PyObject *
 connection_class(sslx_context *self, PyObject *chosen, const char *name, int *failed)
 {
     *failed = 0;
     if (chosen != NULL)
         return Py_NewRef(chosen);
-    if (Py_TYPE(self) == SSLX_CTX_STATE(self)->SSLContext_Type)
-        return NULL;
     PyObject *cls = PyObject_GetAttrString((PyObject *)self, name);
     if (cls == NULL)
         *failed = 1;
