@@ -11,6 +11,8 @@ from sslx import _sslx
 from sslx._sslx import *  # noqa: F401,F403
 from sslx._sslx import _DEFAULT_CIPHERS, _OPENSSL_API_VERSION  # noqa: F401
 from sslx._sslx import _inet_paton  # noqa: F401
+from sslx._sslx import (_create_default_https_context, _create_stdlib_context,  # noqa: F401
+                        _create_unverified_context)
 
 __version__ = "0.1.0"
 
