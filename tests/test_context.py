@@ -521,7 +521,6 @@ def test_load_verify_locations_cafile_and_store(stdlib_ssl, certs):
         stdlib_ssl.PEM_cert_to_DER_cert(certs.ca_pem)
 
 
-@pytest.mark.xfail(raises=NotImplementedError, reason="certificate dicts: certdecode.c")
 def test_get_ca_certs_dicts(stdlib_ssl, certs):
     std, ours = both(stdlib_ssl, "PROTOCOL_TLS_CLIENT")
     std.load_verify_locations(certs.cafile)
