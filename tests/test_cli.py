@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -150,11 +151,23 @@ def test_serve_answers_curl(sslx_server):
 @needs_openssl
 def test_serve_answers_openssl_s_client(sslx_server):
     port, cafile = sslx_server
-    out = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
-                          "-servername", "localhost", "-CAfile", cafile, "-verify_return_error",
-                          "-quiet"], input="echo me\n", capture_output=True, text=True,
-                         timeout=30)
-    assert "echo me" in out.stdout, out.stderr
+    # -quiet keeps s_client open after stdin ends, so read the echo and kill.
+    client = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                               "-servername", "localhost", "-CAfile", cafile,
+                               "-verify_return_error", "-quiet"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        client.stdin.write("echo me\n")
+        client.stdin.flush()
+        reader = threading.Thread(target=lambda: lines.append(client.stdout.readline()))
+        lines = []
+        reader.start()
+        reader.join(20)
+        assert lines == ["echo me\n"], client.stderr.read() if client.poll() else lines
+    finally:
+        client.kill()
+        client.communicate(timeout=10)
 
 
 def s_server(paths, port, *extra):
