@@ -364,69 +364,6 @@ def test_context_setter_type_check(mod, certs):
         del p.client.context
 
 
-# ---- sessions ----
-
-@pytest.mark.parametrize("version", VERSIONS)
-def test_session_resumption(mod, certs, version):
-    client, server = make_contexts(mod, certs)
-    if version != "TLSv1_3":
-        set_max_version(mod, client, version)
-    first = MemoryPair(mod, client, server).handshake()
-    first.client_reads_ticket()
-    session = first.client.session
-    assert isinstance(session, mod.SSLSession)
-    assert first.client.session_reused is False
-    assert session.has_ticket is True and session.ticket_lifetime_hint > 0
-    assert session.timeout > 0 and session.time > 1_600_000_000
-    assert isinstance(session.id, bytes) and len(session.id) == 32
-
-    second = MemoryPair(mod, client, server, session=session).handshake()
-    assert second.client.session_reused is True
-    assert second.server.session_reused is True
-    assert second.client.session == session
-    assert not (second.client.session != session)
-    assert second.send(second.client, second.server, b"resumed") == b"resumed"
-
-
-def test_session_equality_and_hash(mod, certs):
-    client, server = make_contexts(mod, certs)
-    p1 = MemoryPair(mod, client, server).handshake()
-    p2 = MemoryPair(mod, client, server).handshake()
-    p1.client_reads_ticket()
-    p2.client_reads_ticket()
-    s1, s2 = p1.client.session, p2.client.session
-    assert s1 == p1.client.session and s1 != s2
-    assert (s1 == 1) is False
-    with pytest.raises(TypeError):       # the stdlib's SSLSession is unhashable
-        hash(s1)
-
-
-def test_session_set_rules(mod, certs):
-    client, server = make_contexts(mod, certs)
-    p = MemoryPair(mod, client, server).handshake()
-    p.client_reads_ticket()
-    session = p.client.session
-    with pytest.raises(ValueError, match="Cannot set session after handshake."):
-        p.client.session = session
-    with pytest.raises(TypeError, match="Value is not a SSLSession."):
-        p.client.session = 1
-    fresh = client.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost")
-    fresh.session = session
-    assert fresh.session == session
-    other_client, _ = make_contexts(mod, certs)
-    with pytest.raises(ValueError, match="different SSLContext"):
-        other_client.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost",
-                              session=session)
-    with pytest.raises(TypeError, match="Value is not a SSLSession."):
-        client.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost",
-                        session=object())
-
-
-def test_session_cannot_be_instantiated(mod):
-    with pytest.raises(TypeError):
-        mod.SSLSession()
-
-
 # ---- closing ----
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -356,10 +356,16 @@ sslx_conn_get_session(PyObject *self, void *closure)
         c = sslx_conn_of(self);  /* unconnected: the session to be used */
         return Py_NewRef(c->session ? c->session : Py_None);
     }
-    SSL_SESSION *session = SSL_get1_session(c->ssl);
-    if (session == NULL)
+    /* A copy: when a connection is freed without a clean shutdown,
+     * OpenSSL marks its SSL_SESSION not resumable, and that must not
+     * reach the session the program kept for later. */
+    SSL_SESSION *current = SSL_get0_session(c->ssl);
+    if (current == NULL)
         Py_RETURN_NONE;
-    return sslx_session_wrap(c->st, session, c->context);
+    SSL_SESSION *copy = SSL_SESSION_dup(current);
+    if (copy == NULL)
+        return sslx_raise_from_queue(c->st, NULL, "cannot copy the session", SSLX_HERE);
+    return sslx_session_wrap(c->st, copy, c->context);
 }
 
 int
