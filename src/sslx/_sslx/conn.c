@@ -3,6 +3,7 @@
  * The Python-visible methods shared by SSLObject and SSLSocket are in
  * conn_py.c.  See conn.h for the contract. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <string.h>
@@ -367,11 +368,16 @@ pull_incoming(sslx_conn *c)
     Py_DECREF(data);
     if (rc < 0)
         return -1;
-    if (view.len > 0 && BIO_write(c->in_bio, view.buf, (int)view.len) != (int)view.len) {
-        PyBuffer_Release(&view);
-        ERR_clear_error();
-        PyErr_NoMemory();
-        return -1;
+    /* BIO_write takes an int length: feed big reads in pieces. */
+    for (Py_ssize_t off = 0; off < view.len;) {
+        int chunk = view.len - off > INT_MAX ? INT_MAX : (int)(view.len - off);
+        if (BIO_write(c->in_bio, (const char *)view.buf + off, chunk) != chunk) {
+            PyBuffer_Release(&view);
+            ERR_clear_error();
+            PyErr_NoMemory();
+            return -1;
+        }
+        off += chunk;
     }
     PyBuffer_Release(&view);
     PyObject *eof = PyObject_GetAttrString(c->incoming, "eof");
@@ -580,13 +586,13 @@ run_op(sslx_conn *c, op_state *op, double timeout)
             ERR_clear_error();
             return -1;
         }
-        if (op->ssl_err == SSL_ERROR_NONE)
-            return 0;
         if (PyErr_Occurred()) {
             /* A callback (SNI, ALPN...) raised during the call. */
             ERR_clear_error();
             return -1;
         }
+        if (op->ssl_err == SSL_ERROR_NONE)
+            return 0;
         int retry = socket_mode ? socket_retry(c, op, timeout, deadline) : 0;
         if (retry < 0)
             return -1;
