@@ -4,7 +4,8 @@
  *
  * API stability: this header is the contract with sslsocket.c.  Changes
  * after the first commit are listed here:
- *   (none yet)
+ *   - added sslx_conn_stop() and the field foreign_in_eof (additions only;
+ *     nothing existing changed).
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
