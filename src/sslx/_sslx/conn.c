@@ -529,6 +529,12 @@ socket_retry(sslx_conn *c, op_state *op, double timeout, double deadline)
     if (timeout == 0
         || (op->ssl_err != SSL_ERROR_WANT_READ && op->ssl_err != SSL_ERROR_WANT_WRITE))
         return 0;
+    /* A blocking socket's recv() interrupted by a signal comes back as
+     * "want read" (OpenSSL retries EINTR): run the handlers (PEP 475). */
+    if (PyErr_CheckSignals() < 0) {
+        ERR_clear_error();
+        return -1;
+    }
     int for_write = op->ssl_err == SSL_ERROR_WANT_WRITE;
     for (;;) {
         int rc = wait_fd(c->fd, for_write, timeout, deadline);
