@@ -619,3 +619,13 @@ def test_asyncio_streams_over_sslx(certs):
     reply, obj = asyncio.run(asyncio.wait_for(main(), 20))
     assert reply == b"HELLO"
     assert isinstance(obj, sslx.SSLObject)
+
+
+def test_private_sslobj_alias(certs):
+    """Code written for the stdlib peeks at SSLObject._sslobj (and its
+    .owner, the SSLObject); sslx's object answers for both."""
+    client, server = make_contexts(sslx, certs)
+    p = MemoryPair(sslx, client, server)
+    assert p.client._sslobj is p.client and p.client._sslobj.owner is p.client
+    p.handshake()
+    assert p.client._sslobj.context is client
