@@ -629,3 +629,20 @@ def test_private_sslobj_alias(certs):
     assert p.client._sslobj is p.client and p.client._sslobj.owner is p.client
     p.handshake()
     assert p.client._sslobj.context is client
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_shared_ciphers_same_as_stdlib(certs, version):
+    """Both ends' lists intersected, in the client's order (spec: "ciphers
+    available in both the client and server")."""
+    names = []
+    for m in (sslx, stdlib_ssl):
+        client, server = make_contexts(m, certs)
+        client.set_ciphers("AES128:AES256:CHACHA20")
+        server.set_ciphers("AES256:CHACHA20:eNULL")
+        if version != "TLSv1_3":
+            set_max_version(m, client, version)
+        p = MemoryPair(m, client, server).handshake()
+        names.append([c[0] for c in p.server.shared_ciphers()])
+    assert names[0] == names[1]
+    assert names[0] and not any("AES128" in n and not n.startswith("TLS_") for n in names[0])

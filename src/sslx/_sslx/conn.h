@@ -7,6 +7,7 @@
  *   - added sslx_conn_stop() and the field foreign_in_eof (additions only;
  *     nothing existing changed).
  *   - the context setter calls sslx_context_adopt_ssl() (context.h).
+ *   - added sslx_conn_apply_session(); conn.h includes session.h.
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
@@ -58,6 +59,7 @@
 #define SSLX_CONN_H
 
 #include "context.h"
+#include "session.h"
 
 enum { SSLX_CONN_NONE = 0, SSLX_CONN_BIO = 1, SSLX_CONN_SOCKET = 2 };
 
@@ -109,6 +111,11 @@ int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
 /* Create the SSL* over socket `fd` (the caller keeps the socket open as
  * long as the connection uses it).  Returns 0, or -1 with an exception. */
 int sslx_conn_start_socket(sslx_conn *c, int fd);
+
+/* Give the started connection a copy of `session` to resume (a copy, so
+ * that the SSLSession stays resumable whatever becomes of this
+ * connection).  Returns 0, or -1 with an exception set. */
+int sslx_conn_apply_session(sslx_conn *c, sslx_session *session);
 
 /* Undo start_*: free the SSL* and drop the BIOs, keeping context, side,
  * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards. */

@@ -154,7 +154,18 @@ sslx_conn_py_cipher(PyObject *self, PyObject *unused)
     return cipher_tuple(cipher);
 }
 
-/* The ciphers the client offered (server side only, as the stdlib). */
+static int
+cipher_in(STACK_OF(SSL_CIPHER) *list, const SSL_CIPHER *cipher)
+{
+    uint32_t id = SSL_CIPHER_get_id(cipher);
+    for (int i = 0; i < sk_SSL_CIPHER_num(list); i++)
+        if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(list, i)) == id)
+            return 1;
+    return 0;
+}
+
+/* The ciphers both ends allow: what the client offered (in its order)
+ * that this server's list has.  Server side only, like the stdlib. */
 PyObject *
 sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 {
@@ -163,20 +174,24 @@ sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
     sslx_conn *c = started(self, &fail);
     if (c == NULL)
         return fail ? NULL : Py_NewRef(Py_None);
-    STACK_OF(SSL_CIPHER) *ciphers = SSL_get_client_ciphers(c->ssl);
-    if (ciphers == NULL)
+    STACK_OF(SSL_CIPHER) *offered = SSL_get_client_ciphers(c->ssl);
+    STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(c->ssl);
+    if (offered == NULL || ours == NULL)
         Py_RETURN_NONE;
-    int n = sk_SSL_CIPHER_num(ciphers);
-    PyObject *list = PyList_New(n);
+    PyObject *list = PyList_New(0);
     if (list == NULL)
         return NULL;
-    for (int i = 0; i < n; i++) {
-        PyObject *t = cipher_tuple(sk_SSL_CIPHER_value(ciphers, i));
-        if (t == NULL) {
+    for (int i = 0; i < sk_SSL_CIPHER_num(offered); i++) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(offered, i);
+        if (!cipher_in(ours, cipher))
+            continue;
+        PyObject *t = cipher_tuple(cipher);
+        if (t == NULL || PyList_Append(list, t) < 0) {
+            Py_XDECREF(t);
             Py_DECREF(list);
             return NULL;
         }
-        PyList_SET_ITEM(list, i, t);
+        Py_DECREF(t);
     }
     return list;
 }
@@ -405,12 +420,7 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
         return -1;
     }
-    ERR_clear_error();
-    if (SSL_set_session(c->ssl, session->session) != 1) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
-        return -1;
-    }
-    return 0;
+    return sslx_conn_apply_session(c, session);
 }
 
 PyObject *
