@@ -5,6 +5,7 @@
 #include <string.h>
 #include "conn.h"
 #include "certdecode.h"
+#include "certificate.h"
 #include "errors.h"
 #include "session.h"
 
@@ -304,6 +305,75 @@ sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused)
         return sslx_raise_from_queue(c->st, NULL, "post-handshake authentication failed",
                                      SSLX_HERE);
     Py_RETURN_NONE;
+}
+
+/* ---- certificate chains ---- */
+
+/* A chain as the interpreter's own ssl module presents it.  CPython 3.13
+ * has public get_verified_chain()/get_unverified_chain() giving DER bytes
+ * ([] when there is none); before 3.13 only the private _sslobj methods
+ * exist, giving Certificate objects (None when there is none) - and
+ * sslx's `_sslobj` is the object itself. */
+static PyObject *
+chain_result(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *list = PyList_New(0);
+    int n = chain ? sk_X509_num(chain) : 0;
+    if (list == NULL || (chain == NULL && first == NULL))
+        return list;
+    for (int i = first ? -1 : 0; i < n; i++) {
+        PyObject *der = sslx_cert_to_der(c->st, i < 0 ? first : sk_X509_value(chain, i));
+        if (der == NULL || PyList_Append(list, der) < 0) {
+            Py_XDECREF(der);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(der);
+    }
+    return list;
+#else
+    if (chain == NULL && first == NULL)
+        Py_RETURN_NONE;
+    return sslx_certificate_list(c->st, chain, first);
+#endif
+}
+
+static PyObject *
+no_chain(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyList_New(0);
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
+PyObject *
+sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : no_chain();
+    return chain_result(c, SSL_get0_verified_chain(c->ssl), NULL);
+}
+
+/* The certificates the peer sent.  OpenSSL leaves a client's own
+ * certificate out of the chain a server sees: put it back in front. */
+PyObject *
+sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : no_chain();
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+    if (chain == NULL)
+        return no_chain();
+    return chain_result(c, chain, c->server_side ? SSL_get0_peer_certificate(c->ssl) : NULL);
 }
 
 /* ---- attributes ---- */
