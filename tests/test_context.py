@@ -702,8 +702,6 @@ def test_wrap_validation(client, server):
             server.wrap_socket(sock, server_side=True, server_hostname="x")
 
 
-@pytest.mark.xfail(raises=NotImplementedError,
-                   reason="without SSLSession the check is left to the engine")
 def test_wrap_session_type(client):
     with pytest.raises(TypeError, match="SSLSession"):
         client.wrap_bio(memory_bio(), memory_bio(), server_hostname="x", session=1)
@@ -836,8 +834,6 @@ def test_concurrent_configuration_does_not_crash(certs, tmp_path):
 
 # ---- callbacks in a handshake (need the connection engine) ----
 
-needs_engine = pytest.mark.xfail(raises=NotImplementedError,
-                                 reason="needs SSLObject (the connection engine)")
 
 
 def pump(client_ctx, server_ctx, server_hostname="localhost"):
@@ -881,7 +877,6 @@ def contexts(certs):
     return client_ctx, server_ctx
 
 
-@needs_engine
 def test_sni_callback_in_handshake(certs):
     client_ctx, server_ctx = contexts(certs)
     seen = []
@@ -894,7 +889,6 @@ def test_sni_callback_in_handshake(certs):
     assert seen == ["b\xfccher.example"]
 
 
-@needs_engine
 def test_sni_callback_alert_and_exception(certs):
     client_ctx, server_ctx = contexts(certs)
     server_ctx.sni_callback = lambda *a: sslx.ALERT_DESCRIPTION_ACCESS_DENIED
@@ -916,7 +910,6 @@ def test_sni_callback_alert_and_exception(certs):
         sys.unraisablehook = old
 
 
-@needs_engine
 def test_sni_callback_switches_context(certs, other_ca, tmp_path):
     client_ctx, server_ctx = contexts(certs)
     # The context the callback installs answers with its own certificate.
@@ -934,7 +927,6 @@ def test_sni_callback_switches_context(certs, other_ca, tmp_path):
     assert isinstance(cerr, sslx.SSLCertVerificationError)   # other_ca is not trusted
 
 
-@needs_engine
 def test_alpn_selection(certs):
     client_ctx, server_ctx = contexts(certs)
     client_ctx.set_alpn_protocols(["foo", "http/1.1", "h2"])
@@ -946,7 +938,6 @@ def test_alpn_selection(certs):
     assert cli.selected_alpn_protocol() is None
 
 
-@needs_engine
 def test_keylog_lines_written(certs, tmp_path):
     client_ctx, server_ctx = contexts(certs)
     path = tmp_path / "keys"
@@ -989,7 +980,6 @@ def stdlib_pump(stdlib_ssl, client_ctx, server_ctx):
     return cli, srv
 
 
-@needs_engine
 def test_msg_callback_messages_match_stdlib(stdlib_ssl, certs):
     def trace(module, pumper):
         seen = []
@@ -1014,7 +1004,6 @@ def test_msg_callback_messages_match_stdlib(stdlib_ssl, certs):
     assert ("write", 0x303, 20, 0x0101) in ours     # ChangeCipherSpec
 
 
-@needs_engine
 def test_post_handshake_auth_defers_certificate_request(certs):
     client_ctx, server_ctx = contexts(certs)
     server_ctx.verify_mode = sslx.CERT_REQUIRED
@@ -1038,7 +1027,6 @@ def test_python_level_methods_take_keywords(server):
             server.set_npn_protocols(npn_protocols=["h2"])
 
 
-@needs_engine
 def test_connection_class_from_subclass_attribute(certs):
     base = getattr(sslx, "SSLObject", object)
 
@@ -1092,7 +1080,6 @@ def test_default_store_follows_environment(stdlib_ssl, certs, other_ca, tmp_path
     assert stats(sslx) == stats(stdlib_ssl)
 
 
-@needs_engine
 def test_shared_store_verifies_peers(certs, tmp_path, monkeypatch, no_keylog_env):
     monkeypatch.setenv("SSL_CERT_FILE", certs.cafile)
     client_ctx = sslx.create_default_context()
@@ -1109,7 +1096,6 @@ def test_shared_store_verifies_peers(certs, tmp_path, monkeypatch, no_keylog_env
     assert isinstance(pump(untrusting, server_ctx)[2], sslx.SSLCertVerificationError)
 
 
-@needs_engine
 def test_sni_switch_uses_new_context_ciphers(stdlib_ssl, certs):
     def negotiated(module, pumper, switch):
         client_ctx = module.SSLContext(module.PROTOCOL_TLS_CLIENT)

@@ -152,8 +152,6 @@ def test_getpeercert_binary_is_server_der(mod, certs):
     assert p.server.getpeercert(True) is None
 
 
-@pytest.mark.xfail(raises=NotImplementedError, strict=False,
-                   reason="sslx_cert_to_dict (certdecode.c) is another helper's work")
 def test_getpeercert_dict_matches_stdlib(certs):
     results = []
     for m in (sslx, stdlib_ssl):
@@ -587,8 +585,6 @@ def test_edge_case_outcomes_same_as_stdlib(certs):
 
 # ---- asyncio: the stdlib's TLS layer drives sslx through its own BIOs ----
 
-@pytest.mark.xfail(raises=NotImplementedError, strict=False,
-                   reason="asyncio calls getpeercert(); sslx_cert_to_dict is another helper's work")
 def test_asyncio_streams_over_sslx(certs):
     import asyncio
 
@@ -710,8 +706,6 @@ def test_certificate_objects_like_stdlib(certs):
     assert results[0]["der"] == results[0]["der_from_pem"]
 
 
-@pytest.mark.xfail(raises=NotImplementedError, strict=False,
-                   reason="sslx_cert_to_dict (certdecode.c) is another helper's work")
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13 gives DER bytes")
 def test_certificate_get_info_like_stdlib(certs):
     infos = [_chains(m, certs, "client")[0][0].get_info() for m in (sslx, stdlib_ssl)]
