@@ -4,8 +4,19 @@ line per finished test to the file named on the command line.
 
 Used by run_test_ssl.py; not a pytest module."""
 import json
+import signal
 import sys
 import unittest
+
+PER_TEST_SECONDS = 60
+
+
+class TestTimedOut(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise TestTimedOut("test took longer than %ds" % PER_TEST_SECONDS)
 
 
 def install_sslx():
@@ -21,6 +32,15 @@ class LineResult(unittest.TextTestResult):
     test that was running."""
 
     out = None
+
+    def startTest(self, test):
+        # A hung test becomes an error of its own instead of stalling the run.
+        signal.setitimer(signal.ITIMER_REAL, PER_TEST_SECONDS)
+        super().startTest(test)
+
+    def stopTest(self, test):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        super().stopTest(test)
 
     def _emit(self, test, outcome, detail=""):
         cls = type(test).__name__ if isinstance(test, unittest.TestCase) else "<module>"
@@ -57,6 +77,7 @@ class LineResult(unittest.TextTestResult):
 def main():
     impl, out_path = sys.argv[1], sys.argv[2]
     patterns = sys.argv[3:]
+    signal.signal(signal.SIGALRM, _on_alarm)
     with open(out_path, "w") as out:
         LineResult.out = out
         try:
