@@ -76,6 +76,7 @@ typedef struct sslx_conn {
     unsigned char mode;             /* SSLX_CONN_* */
     unsigned char server_side;
     unsigned char foreign_in, foreign_out;
+    unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
     unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
     unsigned char shutdown_seen_zero;
 } sslx_conn;
@@ -103,6 +104,10 @@ int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
 /* Create the SSL* over socket `fd` (the caller keeps the socket open as
  * long as the connection uses it).  Returns 0, or -1 with an exception. */
 int sslx_conn_start_socket(sslx_conn *c, int fd);
+
+/* Undo start_*: free the SSL* and drop the BIOs, keeping context, side,
+ * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards. */
+void sslx_conn_stop(sslx_conn *c);
 
 /* Current timeout for socket-mode operations (-1.0 in BIO mode or when the
  * owner's timeout is None).  -2.0 with an exception set on failure. */
