@@ -127,17 +127,11 @@ class_of(PyObject *self)
 
 /* Free the SSL* but keep the engine's parameters (context, hostname):
  * the socket is unwrapped or closed and answers like an unwrapped
- * stdlib SSLSocket.  conn.h has no call for this, so it is done here. */
+ * stdlib SSLSocket. */
 static void
 release_ssl_now(sock_ext *x)
 {
-    if (x->conn.ssl != NULL) {
-        SSL_free(x->conn.ssl);
-        x->conn.ssl = NULL;
-    }
-    x->conn.mode = SSLX_CONN_NONE;
-    x->conn.fd = -1;
-    x->conn.shutdown_seen_zero = 0;
+    sslx_conn_stop(&x->conn);
     x->release_pending = 0;
 }
 
