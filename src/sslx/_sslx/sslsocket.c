@@ -242,7 +242,10 @@ static int
 check_wrap_arguments(sslx_context *context, int server_side, PyObject *server_hostname,
                      PyObject *session)
 {
-    if (server_side && server_hostname != Py_None) {
+    int has_hostname = PyObject_IsTrue(server_hostname);
+    if (has_hostname < 0)
+        return -1;
+    if (server_side && has_hostname) {
         PyErr_SetString(PyExc_ValueError,
                         "server_hostname can only be specified in client mode");
         return -1;
@@ -251,7 +254,7 @@ check_wrap_arguments(sslx_context *context, int server_side, PyObject *server_ho
         PyErr_SetString(PyExc_ValueError, "session can only be specified in client mode");
         return -1;
     }
-    if (!server_side && context->check_hostname && server_hostname == Py_None) {
+    if (!server_side && context->check_hostname && !has_hostname) {
         PyErr_SetString(PyExc_ValueError, "check_hostname requires server_hostname");
         return -1;
     }
@@ -1208,32 +1211,29 @@ warn_module_wrap_socket(void)
                         "ssl.wrap_socket() is deprecated, use SSLContext.wrap_socket()", 1);
 }
 
+/* obj.name(*args) when `arg` is true (the stdlib skips empty values). */
+static int
+call_if_true(PyObject *obj, const char *name, PyObject *arg, PyObject *arg2)
+{
+    int on = PyObject_IsTrue(arg);
+    if (on <= 0)
+        return on;
+    PyObject *r = arg2 ? PyObject_CallMethod(obj, name, "OO", arg, arg2)
+                       : PyObject_CallMethod(obj, name, "O", arg);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
 /* Configure a context for the deprecated module-level wrap_socket(). */
 static int
 configure_legacy_context(PyObject *ctx, PyObject *certfile, PyObject *keyfile,
                          PyObject *cert_reqs, PyObject *ca_certs, PyObject *ciphers)
 {
-    PyObject *r;
-    if (PyObject_SetAttrString(ctx, "verify_mode", cert_reqs) < 0)
+    if (PyObject_SetAttrString(ctx, "verify_mode", cert_reqs) < 0
+        || call_if_true(ctx, "load_verify_locations", ca_certs, NULL) < 0
+        || call_if_true(ctx, "load_cert_chain", certfile, keyfile) < 0
+        || call_if_true(ctx, "set_ciphers", ciphers, NULL) < 0)
         return -1;
-    if (ca_certs != Py_None) {
-        r = PyObject_CallMethod(ctx, "load_verify_locations", "O", ca_certs);
-        if (r == NULL)
-            return -1;
-        Py_DECREF(r);
-    }
-    if (certfile != Py_None) {
-        r = PyObject_CallMethod(ctx, "load_cert_chain", "OO", certfile, keyfile);
-        if (r == NULL)
-            return -1;
-        Py_DECREF(r);
-    }
-    if (ciphers != Py_None) {
-        r = PyObject_CallMethod(ctx, "set_ciphers", "O", ciphers);
-        if (r == NULL)
-            return -1;
-        Py_DECREF(r);
-    }
     return 0;
 }
 
@@ -1256,12 +1256,15 @@ module_wrap_socket(PyObject *module, PyObject *args, PyObject *kwds)
                                         &keyfile, &certfile, &server_side, &cert_reqs,
                                         &version, &ca_certs, &handshake, &ragged, &ciphers))
         return NULL;
-    if (server_side && certfile == Py_None) {
+    int has_cert = PyObject_IsTrue(certfile), has_key = PyObject_IsTrue(keyfile);
+    if (has_cert < 0 || has_key < 0)
+        return NULL;
+    if (server_side && !has_cert) {
         PyErr_SetString(PyExc_ValueError,
                         "certfile must be specified for server-side operations");
         return NULL;
     }
-    if (keyfile != Py_None && certfile == Py_None) {
+    if (has_key && !has_cert) {
         PyErr_SetString(PyExc_ValueError, "certfile must be specified");
         return NULL;
     }
