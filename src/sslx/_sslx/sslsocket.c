@@ -549,7 +549,25 @@ check_no_flags(PyObject *self, int flags, const char *method)
     return -1;
 }
 
-/* read(len=1024, buffer=None): the engine's, counted as in flight. */
+/* The empty result of read(): b'', or 0 when reading into a buffer. */
+static PyObject *
+empty_read_result(PyObject *args, PyObject *kwds)
+{
+    PyObject *buffer = NULL;
+    if (args != NULL && PyTuple_GET_SIZE(args) >= 2)
+        buffer = PyTuple_GET_ITEM(args, 1);
+    else if (kwds != NULL)
+        buffer = PyDict_GetItemString(kwds, "buffer");
+    if (buffer != NULL && buffer != Py_None)
+        return PyLong_FromLong(0);
+    return PyBytes_FromStringAndSize(NULL, 0);
+}
+
+/* read(len=1024, buffer=None): the engine's, counted as in flight.
+ * A TCP reset from the peer ends the stream without close_notify: the
+ * stdlib reports it as a ragged EOF (SSLEOFError, or the empty result
+ * under suppress_ragged_eofs), and servers written for it (test_ssl's,
+ * socketserver ones) rely on that, so it is mapped the same way. */
 static PyObject *
 sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -559,7 +577,13 @@ sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
     op_begin(x);
     PyObject *r = sslx_conn_py_read(self, args, kwds);
     op_end(x);
-    return r;
+    if (r != NULL || !PyErr_ExceptionMatches(PyExc_ConnectionResetError))
+        return r;
+    PyErr_Clear();
+    if (x->conn.suppress_ragged_eofs)
+        return empty_read_result(args, kwds);
+    return sslx_raise_plain(x->conn.st, x->conn.st->SSLEOFError, SSLX_ERR_EOF,
+                            "EOF occurred in violation of protocol", SSLX_HERE);
 }
 
 static PyObject *
