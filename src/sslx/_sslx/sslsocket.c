@@ -565,9 +565,10 @@ empty_read_result(PyObject *args, PyObject *kwds)
 
 /* read(len=1024, buffer=None): the engine's, counted as in flight.
  * A TCP reset from the peer ends the stream without close_notify: the
- * stdlib reports it as a ragged EOF (SSLEOFError, or the empty result
- * under suppress_ragged_eofs), and servers written for it (test_ssl's,
- * socketserver ones) rely on that, so it is mapped the same way. */
+ * stdlib before 3.13 reports it as a ragged EOF (SSLEOFError, or the
+ * empty result under suppress_ragged_eofs), and servers written for it
+ * (test_ssl's among them) rely on that, so it is mapped the same way
+ * there; 3.13's stdlib raises ConnectionResetError, and so does sslx. */
 static PyObject *
 sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -577,6 +578,10 @@ sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
     op_begin(x);
     PyObject *r = sslx_conn_py_read(self, args, kwds);
     op_end(x);
+#if PY_VERSION_HEX >= 0x030D0000
+    (void)empty_read_result;
+    return r;
+#else
     if (r != NULL || !PyErr_ExceptionMatches(PyExc_ConnectionResetError))
         return r;
     PyErr_Clear();
@@ -584,6 +589,7 @@ sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
         return empty_read_result(args, kwds);
     return sslx_raise_plain(x->conn.st, x->conn.st->SSLEOFError, SSLX_ERR_EOF,
                             "EOF occurred in violation of protocol", SSLX_HERE);
+#endif
 }
 
 static PyObject *
