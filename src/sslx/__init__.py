@@ -10,6 +10,8 @@ from enum import Enum as _Enum, IntEnum as _IntEnum, IntFlag as _IntFlag
 from sslx import _sslx
 from sslx._sslx import *  # noqa: F401,F403
 from sslx._sslx import _DEFAULT_CIPHERS, _OPENSSL_API_VERSION  # noqa: F401
+from sslx._sslx import (_create_default_https_context, _create_stdlib_context,  # noqa: F401
+                        _create_unverified_context)
 
 __version__ = "0.1.0"
 

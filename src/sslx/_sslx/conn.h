@@ -4,7 +4,9 @@
  *
  * API stability: this header is the contract with sslsocket.c.  Changes
  * after the first commit are listed here:
- *   (none yet)
+ *   - added sslx_conn_stop() and the field foreign_in_eof (additions only;
+ *     nothing existing changed).
+ *   - the context setter calls sslx_context_adopt_ssl() (context.h).
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
@@ -46,8 +48,11 @@
  * BORROWED pointer: conn->owner) and take the GIL with PyGILState_Ensure.
  * An exception they leave set becomes the operation's exception.
  *
- * Not thread-safe per connection, like the stdlib: one thread reads while
- * another writes is fine for OpenSSL only in the stdlib's loose sense.
+ * Threads: like the stdlib, a connection may be read by one thread while
+ * another writes (each call releases the GIL around OpenSSL).  Every
+ * operation holds its own reference to the SSL*, so sslx_conn_stop() or
+ * sslx_conn_free() callers need no locking against a call that is
+ * waiting in another thread: the SSL* is freed when the last one returns.
  */
 #ifndef SSLX_CONN_H
 #define SSLX_CONN_H

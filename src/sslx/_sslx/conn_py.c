@@ -318,9 +318,14 @@ sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
         return -1;
     }
     sslx_context *ctx = (sslx_context *)value;
-    if (c->ssl != NULL && SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
-        sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
-        return -1;
+    if (c->ssl != NULL) {
+        if (SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
+            sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
+            return -1;
+        }
+        /* What OpenSSL does not carry over (the cipher list). */
+        if (sslx_context_adopt_ssl(c->context, ctx, c->ssl) < 0)
+            return -1;
     }
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(value));
     return 0;

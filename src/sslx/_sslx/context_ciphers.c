@@ -1,0 +1,291 @@
+/* context_ciphers.c - what an SSLContext negotiates: cipher suites,
+ * ECDH curves, application protocols (ALPN; NPN is gone), and the
+ * session cache statistics. */
+#include <string.h>
+#include "context_internal.h"
+#include "errors.h"
+
+/* ---- ciphers ---- */
+
+/* OpenSSL's long name for a nid, or None for NID_undef. */
+static PyObject *
+nid_long_name(int nid)
+{
+    const char *name = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    return name ? PyUnicode_FromString(name) : Py_NewRef(Py_None);
+}
+
+/* The description line without OpenSSL's trailing newline. */
+static PyObject *
+cipher_description(const SSL_CIPHER *cipher)
+{
+    char buf[256];
+    if (SSL_CIPHER_description(cipher, buf, sizeof(buf)) == NULL)
+        return Py_NewRef(Py_None);
+    size_t len = strlen(buf);
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+        len--;
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
+}
+
+/* One get_ciphers() entry, with the stdlib's keys. */
+static PyObject *
+cipher_to_dict(const SSL_CIPHER *cipher)
+{
+    int alg_bits;
+    int strength = SSL_CIPHER_get_bits(cipher, &alg_bits);
+    PyObject *description = cipher_description(cipher);
+    PyObject *symmetric = nid_long_name(SSL_CIPHER_get_cipher_nid(cipher));
+    PyObject *digest = nid_long_name(SSL_CIPHER_get_digest_nid(cipher));
+    PyObject *kea = nid_long_name(SSL_CIPHER_get_kx_nid(cipher));
+    PyObject *auth = nid_long_name(SSL_CIPHER_get_auth_nid(cipher));
+    PyObject *dict = NULL;
+    if (description && symmetric && digest && kea && auth)
+        dict = Py_BuildValue("{sksssssOsisisOsOsOsOsO}",
+                             "id", (unsigned long)SSL_CIPHER_get_id(cipher),
+                             "name", SSL_CIPHER_get_name(cipher),
+                             "protocol", SSL_CIPHER_get_version(cipher),
+                             "description", description,
+                             "strength_bits", strength,
+                             "alg_bits", alg_bits,
+                             "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False,
+                             "symmetric", symmetric, "digest", digest,
+                             "kea", kea, "auth", auth);
+    Py_XDECREF(description);
+    Py_XDECREF(symmetric);
+    Py_XDECREF(digest);
+    Py_XDECREF(kea);
+    Py_XDECREF(auth);
+    return dict;
+}
+
+/* The cipher list connections of this context get (see
+ * apply_cipher_spec in context.c), in a throwaway SSL when set_ciphers()
+ * chose one. */
+PyObject *
+sslx_ctx_get_ciphers(sslx_context *self, PyObject *unused)
+{
+    (void)unused;
+    SSL *probe = NULL;
+    STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(self->ctx);
+    if (self->cipher_spec != NULL) {
+        probe = SSL_new(self->ctx);
+        if (probe == NULL)
+            return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot list ciphers",
+                                         SSLX_HERE);
+        (void)SSL_set_cipher_list(probe, self->cipher_spec);
+        ERR_clear_error();
+        ciphers = SSL_get_ciphers(probe);
+    }
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list && i < sk_SSL_CIPHER_num(ciphers); i++) {
+        PyObject *item = cipher_to_dict(sk_SSL_CIPHER_value(ciphers, i));
+        if (item == NULL || PyList_Append(list, item) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    SSL_free(probe);
+    return list;
+}
+
+static int
+count_pre_tls13(STACK_OF(SSL_CIPHER) *ciphers)
+{
+    int n = 0;
+    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); i++)
+        if (strcmp(SSL_CIPHER_get_version(sk_SSL_CIPHER_value(ciphers, i)), "TLSv1.3") != 0)
+            n++;
+    return n;
+}
+
+/* Parse `spec` as OpenSSL would for this context, on a scratch SSL_CTX
+ * at the context's security level.  Returns 1 when usable, 0 when it
+ * selects no TLS 1.2 cipher (OpenSSL still installs such a list), -1
+ * when rejected outright.  *level is the security level it sets. */
+static int
+trial_cipher_spec(sslx_context *self, const char *spec, int *level)
+{
+    SSL_CTX *scratch = SSL_CTX_new(TLS_method());
+    int rc = -1;
+    if (scratch == NULL)
+        return -1;
+    SSL_CTX_set_security_level(scratch, SSL_CTX_get_security_level(self->ctx));
+    /* A one-cipher list to tell "rejected" from "replaced, but empty". */
+    if (SSL_CTX_set_cipher_list(scratch, "AES128-SHA") == 1) {
+        if (SSL_CTX_set_cipher_list(scratch, spec) == 1)
+            rc = 1;
+        else if (count_pre_tls13(SSL_CTX_get_ciphers(scratch)) == 0)
+            rc = 0;
+        *level = SSL_CTX_get_security_level(scratch);
+    }
+    SSL_CTX_free(scratch);
+    return rc;
+}
+
+PyObject *
+sslx_ctx_set_ciphers(sslx_context *self, PyObject *args)
+{
+    const char *spec;
+    int level = 0;
+    if (!PyArg_ParseTuple(args, "s:set_ciphers", &spec))
+        return NULL;
+    int rc = trial_cipher_spec(self, spec, &level);
+    ERR_clear_error();
+    if (rc >= 0) {
+        size_t len = strlen(spec) + 1;
+        char *copy = PyMem_Malloc(len);
+        if (copy == NULL)
+            return PyErr_NoMemory();
+        memcpy(copy, spec, len);
+        PyMem_Free(self->cipher_spec);
+        self->cipher_spec = copy;
+        SSL_CTX_set_security_level(self->ctx, level);
+    }
+    if (rc <= 0) {
+        /* Like the stdlib; OpenSSL's queue says nothing more useful. */
+        PyErr_SetString(SSLX_CTX_STATE(self)->SSLError, "No cipher can be selected.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ---- ECDH ---- */
+
+PyObject *
+sslx_ctx_set_ecdh_curve(sslx_context *self, PyObject *name)
+{
+    PyObject *bname;
+    if (!PyUnicode_FSConverter(name, &bname))
+        return NULL;
+    int nid = OBJ_sn2nid(PyBytes_AS_STRING(bname));
+    Py_DECREF(bname);
+    if (nid == NID_undef) {
+        PyErr_Format(PyExc_ValueError, "unknown elliptic curve name %R", name);
+        return NULL;
+    }
+    ERR_clear_error();
+    if (SSL_CTX_set1_groups(self->ctx, &nid, 1) != 1)
+        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot set curve",
+                                     SSLX_HERE);
+    Py_RETURN_NONE;
+}
+
+/* ---- ALPN / NPN ---- */
+
+/* One protocol name as ASCII bytes of 1..255 bytes; new reference. */
+static PyObject *
+encode_protocol(PyObject *item, sslx_state *st)
+{
+    if (!PyUnicode_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "ALPN protocols must be str, not %.50s",
+                     Py_TYPE(item)->tp_name);
+        return NULL;
+    }
+    PyObject *encoded = PyUnicode_AsASCIIString(item);
+    if (encoded == NULL)
+        return NULL;
+    Py_ssize_t len = PyBytes_GET_SIZE(encoded);
+    if (len < 1 || len > 255) {
+        /* The stdlib raises SSLError here; kept for drop-in code. */
+        PyErr_SetString(st->SSLError, "ALPN protocols must be 1 to 255 in length");
+        Py_DECREF(encoded);
+        return NULL;
+    }
+    return encoded;
+}
+
+/* The ALPN wire format of an iterable of str: each name prefixed by its
+ * length byte, in a PyMem buffer (*len bytes), or NULL. */
+static unsigned char *
+alpn_wire_format(PyObject *protocols, sslx_state *st, unsigned int *len)
+{
+    unsigned char *wire = NULL;
+    PyObject *list = PySequence_List(protocols);
+    if (list == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(list), i;
+    size_t total = 0;
+    for (i = 0; i < n; i++) {
+        PyObject *encoded = encode_protocol(PyList_GET_ITEM(list, i), st);
+        if (encoded == NULL)
+            goto done;
+        PyList_SetItem(list, i, encoded);   /* steals; drops the str */
+        total += 1 + (size_t)PyBytes_GET_SIZE(encoded);
+    }
+    if (total > UINT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "ALPN protocol list is too long");
+        goto done;
+    }
+    wire = PyMem_Malloc(total ? total : 1);
+    if (wire == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    unsigned char *p = wire;
+    for (i = 0; i < n; i++) {
+        PyObject *encoded = PyList_GET_ITEM(list, i);
+        size_t l = (size_t)PyBytes_GET_SIZE(encoded);
+        *p++ = (unsigned char)l;
+        memcpy(p, PyBytes_AS_STRING(encoded), l);
+        p += l;
+    }
+    *len = (unsigned int)total;
+done:
+    Py_DECREF(list);
+    return wire;
+}
+
+PyObject *
+sslx_ctx_set_alpn_protocols(sslx_context *self, PyObject *protocols)
+{
+    sslx_state *st = SSLX_CTX_STATE(self);
+    unsigned int len;
+    unsigned char *wire = alpn_wire_format(protocols, st, &len);
+    if (wire == NULL)
+        return NULL;
+    /* Client side: offered in every ClientHello (0 means success here). */
+    ERR_clear_error();
+    if (SSL_CTX_set_alpn_protos(self->ctx, wire, len) != 0) {
+        PyMem_Free(wire);
+        return sslx_raise_from_queue(st, NULL, "cannot set ALPN protocols", SSLX_HERE);
+    }
+    /* Server side: the selection callback reads this copy with the GIL. */
+    PyMem_Free(self->alpn_protocols);
+    self->alpn_protocols = wire;
+    self->alpn_protocols_len = len;
+    sslx_ctx_enable_alpn_select(self);
+    Py_RETURN_NONE;
+}
+
+/* NPN was removed from OpenSSL's TLS 1.3 world and from the stdlib
+ * (HAS_NPN is False): warn like the stdlib, then raise as the spec
+ * says for HAS_NPN False. */
+PyObject *
+sslx_ctx_set_npn_protocols(sslx_context *self, PyObject *protocols)
+{
+    (void)self;
+    (void)protocols;
+    if (PyErr_WarnEx(PyExc_DeprecationWarning, "ssl NPN is deprecated, use ALPN instead", 1)
+        < 0)
+        return NULL;
+    PyErr_SetString(PyExc_NotImplementedError, "The NPN extension requires OpenSSL 1.0.1 "
+                                               "or later with NPN support; sslx has none.");
+    return NULL;
+}
+
+/* ---- session cache statistics ---- */
+
+PyObject *
+sslx_ctx_session_stats(sslx_context *self, PyObject *unused)
+{
+    (void)unused;
+    SSL_CTX *c = self->ctx;
+    return Py_BuildValue(
+        "{slslslslslslslslslslsl}", "number", SSL_CTX_sess_number(c), "connect",
+        SSL_CTX_sess_connect(c), "connect_good", SSL_CTX_sess_connect_good(c),
+        "connect_renegotiate", SSL_CTX_sess_connect_renegotiate(c), "accept",
+        SSL_CTX_sess_accept(c), "accept_good", SSL_CTX_sess_accept_good(c),
+        "accept_renegotiate", SSL_CTX_sess_accept_renegotiate(c), "hits", SSL_CTX_sess_hits(c),
+        "misses", SSL_CTX_sess_misses(c), "timeouts", SSL_CTX_sess_timeouts(c), "cache_full",
+        SSL_CTX_sess_cache_full(c));
+}

@@ -1,0 +1,161 @@
+/* truststore.c - the shared default trust store (see truststore.h). */
+#include <string.h>
+#include <sys/stat.h>
+#include "truststore.h"
+
+/* Where the default store came from; a change means a rebuild. */
+typedef struct {
+    char file[4096];
+    char dir[4096];
+    int file_exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+} store_origin;
+
+/* The cache: one entry, the most recent origin.  Stores handed out keep
+ * their own references, so replacing the entry never frees a store in
+ * use.  Guarded by cache_lock (not the GIL, which is released while a
+ * store is parsed). */
+static PyThread_type_lock cache_lock;
+static X509_STORE *cached_store;
+static store_origin cached_origin;
+
+int
+sslx_truststore_init(void)
+{
+    if (cache_lock == NULL)
+        cache_lock = PyThread_allocate_lock();
+    if (cache_lock == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* OpenSSL's choice of a default location: the environment variable it
+ * names, else the compiled-in path. */
+static void
+default_location(char *out, size_t size, const char *env_name, const char *fallback)
+{
+    const char *value = getenv(env_name);
+    snprintf(out, size, "%s", value ? value : fallback);
+}
+
+static void
+current_origin(store_origin *o)
+{
+    struct stat sb;
+    memset(o, 0, sizeof(*o));
+    default_location(o->file, sizeof(o->file), X509_get_default_cert_file_env(),
+                     X509_get_default_cert_file());
+    default_location(o->dir, sizeof(o->dir), X509_get_default_cert_dir_env(),
+                     X509_get_default_cert_dir());
+    if (stat(o->file, &sb) == 0) {
+        o->file_exists = 1;
+        o->dev = sb.st_dev;
+        o->ino = sb.st_ino;
+        o->size = sb.st_size;
+        o->mtime = sb.st_mtim;
+    }
+}
+
+static int
+same_origin(const store_origin *a, const store_origin *b)
+{
+    return strcmp(a->file, b->file) == 0 && strcmp(a->dir, b->dir) == 0
+           && a->file_exists == b->file_exists && a->dev == b->dev && a->ino == b->ino
+           && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec
+           && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static X509_STORE *
+build_default_store(void)
+{
+    X509_STORE *store = X509_STORE_new();
+    if (store != NULL && X509_STORE_set_default_paths(store) != 1) {
+        X509_STORE_free(store);
+        return NULL;
+    }
+    return store;
+}
+
+/* The cached store for `origin`, rebuilt if needed; a new reference.
+ * Runs without the GIL, holding cache_lock. */
+static X509_STORE *
+cached_default_store(const store_origin *origin)
+{
+    if (cached_store == NULL || !same_origin(origin, &cached_origin)) {
+        X509_STORE *fresh = build_default_store();
+        if (fresh == NULL)
+            return NULL;
+        X509_STORE_free(cached_store);
+        cached_store = fresh;
+        cached_origin = *origin;
+    }
+    return X509_STORE_up_ref(cached_store) ? cached_store : NULL;
+}
+
+X509_STORE *
+sslx_truststore_default(void)
+{
+    store_origin origin;
+    X509_STORE *store;
+    current_origin(&origin);
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(cache_lock, WAIT_LOCK);
+    store = cached_default_store(&origin);
+    PyThread_release_lock(cache_lock);
+    Py_END_ALLOW_THREADS
+    return store;
+}
+
+/* The lookups X509_STORE_set_default_paths() installs besides the CA
+ * file, whose contents are copied instead of parsed again. */
+static int
+add_default_lookups(X509_STORE *store)
+{
+    X509_LOOKUP *dir = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+    if (dir == NULL || X509_LOOKUP_add_dir(dir, NULL, X509_FILETYPE_DEFAULT) != 1)
+        return -1;
+    X509_LOOKUP *uri = X509_STORE_add_lookup(store, X509_LOOKUP_store());
+    if (uri == NULL)
+        return -1;
+    /* An absent default store URI is not an error, as for set_default_paths. */
+    (void)X509_LOOKUP_add_store(uri, NULL);
+    ERR_clear_error();
+    return 0;
+}
+
+/* Copy the certificates and CRLs of `from` into `to`. */
+static int
+copy_objects(X509_STORE *from, X509_STORE *to)
+{
+    int ok = 1;
+    if (X509_STORE_lock(from) != 1)
+        return -1;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(from);
+    for (int i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        X509 *cert = X509_OBJECT_get0_X509(obj);
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(obj);
+        if (cert != NULL)
+            ok = X509_STORE_add_cert(to, cert);
+        else if (crl != NULL)
+            ok = X509_STORE_add_crl(to, crl);
+    }
+    X509_STORE_unlock(from);
+    return ok ? 0 : -1;
+}
+
+X509_STORE *
+sslx_truststore_copy(X509_STORE *shared)
+{
+    X509_STORE *store = X509_STORE_new();
+    if (store == NULL || copy_objects(shared, store) < 0 || add_default_lookups(store) < 0) {
+        X509_STORE_free(store);
+        return NULL;
+    }
+    return store;
+}
