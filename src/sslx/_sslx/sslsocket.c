@@ -15,10 +15,9 @@
  * is wrapped (conn.ssl != NULL) recv/send & co. go through TLS; after
  * unwrap(), shutdown() or close() they fall back to socket.socket's.
  *
- * Closing from another thread: an operation that released the GIL keeps
- * using the SSL*; `busy` counts such operations, and a close that happens
- * meanwhile only marks `release_pending`; the last operation to finish
- * frees the SSL*.  Everything touching these flags runs with the GIL held.
+ * Closing from another thread needs no lock here: every engine operation
+ * holds its own reference to the SSL* (conn.h), so sslx_conn_stop() from
+ * close() cannot free it under a call waiting in another thread.
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,8 +32,6 @@
 
 typedef struct {
     PyObject *dict;                 /* instance __dict__, like the stdlib's */
-    unsigned int busy;              /* operations in flight on the SSL* */
-    unsigned char release_pending;  /* closed while busy: free SSL* when idle */
     unsigned char connected;        /* the stdlib's SSLSocket._connected */
     unsigned char do_handshake_on_connect;
     sslx_conn conn;                 /* must stay last (conn.h) */
@@ -125,38 +122,13 @@ class_of(PyObject *self)
 
 /* ---- the SSL* life cycle on top of the engine ---- */
 
-/* Free the SSL* but keep the engine's parameters (context, hostname):
- * the socket is unwrapped or closed and answers like an unwrapped
- * stdlib SSLSocket. */
-static void
-release_ssl_now(sock_ext *x)
-{
-    sslx_conn_stop(&x->conn);
-    x->release_pending = 0;
-}
-
-/* Release now, or when the operations in flight have finished. */
+/* Drop the TLS layer but keep the engine's parameters (context,
+ * hostname): the socket is unwrapped or closed and answers like an
+ * unwrapped stdlib SSLSocket. */
 static void
 release_ssl(sock_ext *x)
 {
-    if (x->busy > 0)
-        x->release_pending = 1;
-    else
-        release_ssl_now(x);
-}
-
-static void
-op_begin(sock_ext *x)
-{
-    x->busy++;
-}
-
-static void
-op_end(sock_ext *x)
-{
-    x->busy--;
-    if (x->busy == 0 && x->release_pending)
-        release_ssl_now(x);
+    sslx_conn_stop(&x->conn);
 }
 
 /* The socket's file descriptor, -1 when closed, -2 with an exception. */
@@ -197,11 +169,8 @@ run_handshake(PyObject *self, sock_ext *x, int block)
         return -1;
     if (block && timeout == 0.0)
         timeout = -1.0;
-    op_begin(x);
-    int rc = sslx_conn_handshake(&x->conn, timeout);
-    op_end(x);
     (void)self;
-    return rc;
+    return sslx_conn_handshake(&x->conn, timeout);
 }
 
 /* The stdlib's SSLSocket._check_connected: unconnected sockets raise
@@ -598,16 +567,14 @@ peer_reset_as_eof(sock_ext *x, int reading, PyObject *args, PyObject *kwds, PyOb
 #endif
 }
 
-/* read(len=1024, buffer=None): the engine's, counted as in flight. */
+/* read(len=1024, buffer=None): the engine's, with the EOF rule above. */
 static PyObject *
 sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
-    op_begin(x);
     PyObject *r = sslx_conn_py_read(self, args, kwds);
-    op_end(x);
     if (r == NULL)
         peer_reset_as_eof(x, 1, args, kwds, &r);
     return r;
@@ -619,9 +586,7 @@ sslsocket_write(PyObject *self, PyObject *data)
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
-    op_begin(x);
     PyObject *r = sslx_conn_py_write(self, data);
-    op_end(x);
     if (r == NULL)
         peer_reset_as_eof(x, 0, NULL, NULL, &r);
     return r;
@@ -717,12 +682,11 @@ sslsocket_sendall(PyObject *self, PyObject *args, PyObject *kwds)
         goto done;
     const char *p = view.buf;
     Py_ssize_t left = view.len;
-    op_begin(x);
     while (left > 0) {
         double timeout = sslx_conn_timeout(&x->conn);
         if (timeout == -2.0)
             break;
-        if (x->conn.ssl == NULL || x->release_pending) {
+        if (x->conn.ssl == NULL) {     /* closed by another thread */
             PyErr_SetString(PyExc_ValueError, "Write on closed or unwrapped SSL socket.");
             break;
         }
@@ -732,7 +696,6 @@ sslsocket_sendall(PyObject *self, PyObject *args, PyObject *kwds)
         p += n;
         left -= n;
     }
-    op_end(x);
     if (left == 0)
         result = Py_NewRef(Py_None);
     else
@@ -858,10 +821,7 @@ sslsocket_unwrap(PyObject *self, PyObject *unused)
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
-    op_begin(x);
-    int rc = sslx_conn_shutdown(&x->conn, timeout);
-    op_end(x);
-    if (rc < 0)
+    if (sslx_conn_shutdown(&x->conn, timeout) < 0)
         return NULL;
     release_ssl(x);
     return Py_NewRef(self);
