@@ -66,6 +66,10 @@ def test_no_public_constructor():
     with pytest.raises(TypeError) as theirs:
         stdlib_ssl.SSLSocket()
     assert str(ours.value) == str(theirs.value)
+    # The stdlib's __new__ hands out a half-made object whose methods fail
+    # later; sslx refuses it at once, with the same message.
+    with pytest.raises(TypeError, match="does not have a public constructor"):
+        sslx.SSLSocket.__new__(sslx.SSLSocket)
 
 
 def test_wrap_unconnected_takes_over_fd_and_timeout(mod, certs):

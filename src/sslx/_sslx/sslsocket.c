@@ -244,8 +244,9 @@ allocate_instance(sslx_state *st, PyObject *cls)
     PyObject *empty = PyTuple_New(0);
     if (empty == NULL)
         return NULL;
-    PyTypeObject *type = (PyTypeObject *)cls;
-    PyObject *self = type->tp_new(type, empty, NULL);
+    /* socket.socket's allocator (SSLSocket's own tp_new refuses). */
+    newfunc socket_new = ((PyTypeObject *)st->socket_type)->tp_new;
+    PyObject *self = socket_new((PyTypeObject *)cls, empty, NULL);
     Py_DECREF(empty);
     return self;
 }
@@ -426,15 +427,32 @@ sslx_sslsocket_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
 
 /* ---- construction is refused, GC, dealloc ---- */
 
+static PyObject *
+refuse_construction(PyTypeObject *type)
+{
+    PyErr_Format(PyExc_TypeError,
+                 "%s does not have a public constructor. Instances are returned by "
+                 "SSLContext.wrap_socket().",
+                 short_type_name(type));
+    return NULL;
+}
+
+/* SSLSocket() and SSLSocket.__new__() both refuse: an instance that
+ * wrap_socket() did not set up has no engine state to answer with. */
+static PyObject *
+sslsocket_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    return refuse_construction(type);
+}
+
 static int
 sslsocket_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     (void)args;
     (void)kwds;
-    PyErr_Format(PyExc_TypeError,
-                 "%s does not have a public constructor. Instances are returned by "
-                 "SSLContext.wrap_socket().",
-                 short_type_name(Py_TYPE(self)));
+    refuse_construction(Py_TYPE(self));
     return -1;
 }
 
@@ -1301,6 +1319,7 @@ static PyMethodDef sslsocket_functions[] = {
 /* ---- type setup ---- */
 
 static PyType_Slot sslsocket_slots[] = {
+    {Py_tp_new, sslsocket_new},
     {Py_tp_init, sslsocket_init},
     {Py_tp_dealloc, sslsocket_dealloc},
     {Py_tp_traverse, sslsocket_traverse},
