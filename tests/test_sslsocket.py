@@ -927,3 +927,29 @@ def test_peer_reset_reads_like_stdlib(certs):
                 time.sleep(0.1)      # let the tickets arrive, unread
         outcomes[m] = srv.results[0]
     assert outcomes[sslx][0] == outcomes[stdlib_ssl][0]
+
+
+def test_non_blocking_connect_ex_then_handshake(mod, certs, ref):
+    """The asynchronous client pattern: connect_ex() in progress, then
+    do_handshake() until it stops asking for reads or writes."""
+    with tls_echo_server(ref) as srv:
+        ctx, _ = make_contexts(mod, certs)
+        with ctx.wrap_socket(socket.socket(), server_hostname="localhost",
+                             do_handshake_on_connect=False) as tls:
+            tls.setblocking(False)
+            assert tls.connect_ex(srv.addr) in (0, errno.EINPROGRESS)
+            select.select([], [tls], [], 5)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except mod.SSLWantReadError:
+                    select.select([tls], [], [], 1)
+                except mod.SSLWantWriteError:
+                    select.select([], [tls], [], 1)
+                assert time.monotonic() < deadline
+            assert tls.version() is not None
+            tls.setblocking(True)
+            tls.sendall(b"nb")
+            assert recv_exactly(tls, 2) == b"NB"
