@@ -610,6 +610,32 @@ sslsocket_write(PyObject *self, PyObject *data)
     return r;
 }
 
+/* recv() while wrapped: straight to the engine, no read() arguments to
+ * build and parse again (small reads are common: line protocols). */
+static PyObject *
+tls_recv_bytes(sock_ext *x, Py_ssize_t len)
+{
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "size should not be negative");
+        return NULL;
+    }
+    double timeout = sslx_conn_timeout(&x->conn);
+    if (timeout == -2.0)
+        return NULL;
+    PyObject *result = PyBytes_FromStringAndSize(NULL, len);
+    if (result == NULL)
+        return NULL;
+    Py_ssize_t n = sslx_conn_read(&x->conn, PyBytes_AS_STRING(result), len, timeout);
+    if (n < 0) {
+        Py_DECREF(result);
+        peer_reset_as_eof(x, 1, NULL, NULL, &result);
+        return result;
+    }
+    if (n != len && _PyBytes_Resize(&result, n) < 0)
+        return NULL;
+    return result;
+}
+
 static PyObject *
 sslsocket_recv(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -621,15 +647,16 @@ sslsocket_recv(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (x->conn.ssl == NULL)
         return call_base(self, "recv", args, kwds);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ni:recv", kwlist, &buflen, &flags)
-        || check_no_flags(self, flags, "recv") < 0)
+    if (kwds == NULL && PyTuple_GET_SIZE(args) == 1) {
+        /* recv(n), the common call: no keyword parsing. */
+        buflen = PyNumber_AsSsize_t(PyTuple_GET_ITEM(args, 0), PyExc_OverflowError);
+        if (buflen == -1 && PyErr_Occurred())
+            return NULL;
+    } else if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ni:recv", kwlist, &buflen, &flags)
+               || check_no_flags(self, flags, "recv") < 0) {
         return NULL;
-    PyObject *a = Py_BuildValue("(n)", buflen);
-    if (a == NULL)
-        return NULL;
-    PyObject *r = sslsocket_read(self, a, NULL);
-    Py_DECREF(a);
-    return r;
+    }
+    return tls_recv_bytes(x, buflen);
 }
 
 static PyObject *
