@@ -113,7 +113,7 @@ call_base_noargs(PyObject *self, const char *name)
     return call_base(self, name, NULL, NULL);
 }
 
-/* "<ssl.SSLSocket fd=...>"-style text used in the stdlib's messages. */
+/* The class, as the stdlib's refusal messages show it ("<class ...>"). */
 static PyObject *
 class_of(PyObject *self)
 {
@@ -162,14 +162,13 @@ start_tls(PyObject *self, sock_ext *x)
 
 /* Run the handshake; with block, a non-blocking socket waits too.  */
 static int
-run_handshake(PyObject *self, sock_ext *x, int block)
+run_handshake(sock_ext *x, int block)
 {
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return -1;
     if (block && timeout == 0.0)
         timeout = -1.0;
-    (void)self;
     return sslx_conn_handshake(&x->conn, timeout);
 }
 
@@ -374,7 +373,7 @@ connect_and_handshake(sslx_state *st, PyObject *self, sock_ext *x)
                         "sockets");
         return -1;
     }
-    return run_handshake(self, x, 0);
+    return run_handshake(x, 0);
 }
 
 /* Close `self` after a failed wrap, keeping the pending exception. */
@@ -845,7 +844,7 @@ sslsocket_do_handshake(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "Handshake on closed or unwrapped SSL socket.");
         return NULL;
     }
-    if (run_handshake(self, x, block) < 0)
+    if (run_handshake(x, block) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -956,7 +955,7 @@ real_connect(PyObject *self, PyObject *args, int use_ex)
         goto fail;
     if (rc == 0) {
         x->connected = 1;
-        if (x->do_handshake_on_connect && run_handshake(self, x, 0) < 0)
+        if (x->do_handshake_on_connect && run_handshake(x, 0) < 0)
             goto fail;
     }
     return r;
