@@ -953,3 +953,31 @@ def test_non_blocking_connect_ex_then_handshake(mod, certs, ref):
             tls.setblocking(True)
             tls.sendall(b"nb")
             assert recv_exactly(tls, 2) == b"NB"
+
+
+@pytest.mark.parametrize("hostname", [".leading.dot", b"k\xf6nig.example"])
+def test_bad_hostname_detaches_and_closes(certs, hostname):
+    """As in the stdlib, the socket is taken over before the name is
+    checked; sslx then closes its own object (as 3.13's stdlib does), so
+    nothing is left to warn about."""
+    kinds = []
+    for m in (sslx, stdlib_ssl):
+        ctx, _ = make_contexts(m, certs)
+        sock = socket.socket()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)   # the stdlib's, before 3.13
+            with pytest.raises((ValueError, UnicodeError)) as cm:
+                ctx.wrap_socket(sock, server_hostname=hostname)
+            kinds.append(type(cm.value))
+            assert sock.fileno() == -1
+            del cm
+            gc.collect()
+        sock.close()
+    assert kinds[0] is kinds[1]
+    ctx, _ = make_contexts(sslx, certs)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with pytest.raises((ValueError, UnicodeError)):
+            ctx.wrap_socket(socket.socket(), server_hostname=hostname)
+        gc.collect()
+    assert not [x for x in w if issubclass(x.category, ResourceWarning)]

@@ -404,18 +404,21 @@ sslx_sslsocket_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
     if (self == NULL)
         return NULL;
     sock_ext *x = ext_of(self);
-    if (x == NULL
-        || sslx_conn_init(&x->conn, st, self, context, server_side, server_hostname,
-                          session) < 0) {
+    if (x == NULL || take_over_fd(self, sock) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    /* From here on the new socket owns the descriptor and closes it on
+     * error, as the stdlib does once it has detached `sock` (a bad
+     * server_hostname or session is found only now, like there). */
+    if (sslx_conn_init(&x->conn, st, self, context, server_side, server_hostname,
+                       session) < 0) {
+        close_after_error(self);
         Py_DECREF(self);
         return NULL;
     }
     x->conn.suppress_ragged_eofs = suppress_ragged_eofs ? 1 : 0;
     x->do_handshake_on_connect = do_handshake_on_connect ? 1 : 0;
-    if (take_over_fd(self, sock) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
     if (connect_and_handshake(st, self, x) < 0) {
         close_after_error(self);
         Py_DECREF(self);
