@@ -171,16 +171,31 @@ configure_hostname(sslx_conn *c)
     return 0;
 }
 
+int
+sslx_conn_apply_session(sslx_conn *c, sslx_session *session)
+{
+    /* The connection gets its own copy: OpenSSL marks the SSL_SESSION of
+     * a connection that ends without a clean shutdown not resumable, and
+     * that must not spoil the SSLSession the program keeps for the next
+     * connection. */
+    ERR_clear_error();
+    SSL_SESSION *copy = SSL_SESSION_dup(session->session);
+    int ok = copy != NULL && SSL_set_session(c->ssl, copy) == 1;
+    SSL_SESSION_free(copy);  /* SSL_set_session took its own reference */
+    if (!ok) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 apply_session(sslx_conn *c)
 {
     if (c->session == NULL)
         return 0;
-    ERR_clear_error();
-    if (SSL_set_session(c->ssl, ((sslx_session *)c->session)->session) != 1) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+    if (sslx_conn_apply_session(c, (sslx_session *)c->session) < 0)
         return -1;
-    }
     Py_CLEAR(c->session);
     return 0;
 }
