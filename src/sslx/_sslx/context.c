@@ -808,19 +808,16 @@ check_side(sslx_state *st, sslx_context *self, int server_side)
     return 0;
 }
 
-/* The checks the stdlib makes before creating a connection object.  The
- * stdlib's wrap_bio() skips the hostname checks; sslx makes them there
- * too: without a server_hostname, check_hostname would silently check
- * nothing. */
+/* wrap_bio()'s checks before creating an SSLObject (wrap_socket's live in
+ * sslsocket.c, which must check the socket type first, as the stdlib does).
+ * The stdlib's wrap_bio() skips the hostname checks; sslx makes them: without
+ * a server_hostname, check_hostname would silently check nothing.  An empty
+ * name goes on to the engine, which rejects it with its own message. */
 static int
-validate_wrap_args(sslx_state *st, sslx_context *self, int server_side, PyObject *hostname,
-                   PyObject *session, int for_socket)
+validate_wrap_bio_args(sslx_state *st, sslx_context *self, int server_side,
+                       PyObject *hostname, PyObject *session)
 {
-    /* wrap_socket() treats "" as no name, like the stdlib; wrap_bio()
-     * hands it to the engine, which rejects empty names itself. */
-    int has_hostname = for_socket ? PyObject_IsTrue(hostname) : hostname != Py_None;
-    if (has_hostname < 0)
-        return -1;
+    int has_hostname = hostname != Py_None;
     if (server_side && has_hostname) {
         PyErr_SetString(PyExc_ValueError,
                         "server_hostname can only be specified in client mode");
@@ -855,7 +852,7 @@ context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
     /* The stdlib refuses the wrong side at once here; for sockets only
      * when the connection starts (the engine's check). */
     if (check_side(st, self, server_side) < 0
-        || validate_wrap_args(st, self, server_side, hostname, session, 0) < 0)
+        || validate_wrap_bio_args(st, self, server_side, hostname, session) < 0)
         return NULL;
     int failed;
     PyObject *cls = connection_class(self, self->sslobject_class, "sslobject_class", &failed);
@@ -880,8 +877,6 @@ context_wrap_socket(sslx_context *self, PyObject *args, PyObject *kwds)
     if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwds, "O|pppOO:wrap_socket", kwlist,
                                                    &sock, &server_side, &handshake, &ragged,
                                                    &hostname, &session))
-        return NULL;
-    if (validate_wrap_args(st, self, server_side, hostname, session, 1) < 0)
         return NULL;
     int failed;
     PyObject *cls = connection_class(self, self->sslsocket_class, "sslsocket_class", &failed);
