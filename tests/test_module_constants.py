@@ -115,3 +115,21 @@ class TestExceptions:
         assert (ours.library, ours.reason, ours.errno) == (theirs.library, theirs.reason,
                                                            theirs.errno)
         assert str(ours).split(" (")[0] == str(theirs).split(" (")[0]
+
+
+@pytest.mark.parametrize("name", ["MemoryBIO", "SSLSession"])
+def test_c_types_are_immutable_like_the_stdlibs(name):
+    with pytest.raises(TypeError, match="immutable type"):
+        setattr(getattr(sslx, name), "value", None)
+
+
+@pytest.mark.parametrize("name", ["SSLContext", "SSLSocket", "SSLObject"])
+def test_public_classes_stay_mutable_like_the_stdlibs(name):
+    cls = getattr(sslx, name)
+    cls.sslx_test_marker = 1
+    try:
+        assert getattr(stdlib, name) is not cls
+        setattr(getattr(stdlib, name), "sslx_test_marker", 1)  # the stdlib allows it too
+        delattr(getattr(stdlib, name), "sslx_test_marker")
+    finally:
+        del cls.sslx_test_marker

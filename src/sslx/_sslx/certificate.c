@@ -119,7 +119,7 @@ static PyType_Slot certificate_slots[] = {
 static PyType_Spec certificate_spec = {
     .name = "sslx.Certificate",
     .basicsize = sizeof(sslx_certificate),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = certificate_slots,
 };
 

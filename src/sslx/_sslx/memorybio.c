@@ -161,7 +161,7 @@ static PyType_Slot memorybio_slots[] = {
 static PyType_Spec memorybio_spec = {
     .name = "sslx.MemoryBIO",
     .basicsize = sizeof(sslx_memorybio),
-    .flags = Py_TPFLAGS_DEFAULT,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = memorybio_slots,
 };
 

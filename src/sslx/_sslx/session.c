@@ -131,7 +131,8 @@ static PyType_Slot session_slots[] = {
 static PyType_Spec session_spec = {
     .name = "sslx.SSLSession",
     .basicsize = sizeof(sslx_session),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION
+             | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = session_slots,
 };
 
