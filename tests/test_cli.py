@@ -20,6 +20,8 @@ import sslx
 CLI = [sys.executable, "-m", "sslx"]
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(
     [os.path.dirname(os.path.dirname(sslx.__file__))] + sys.path))
+# External tools must not inherit the sanitizer build's LD_PRELOAD (ASan).
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
                                    reason="the openssl command is not installed")
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None,
@@ -53,9 +55,9 @@ def wait_for_port(port, proc, deadline=20.0):
 class Background:
     """A server process, stopped (and reaped) on exit."""
 
-    def __init__(self, args, port):
+    def __init__(self, args, port, env=ENV):
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.PIPE, text=True, env=ENV)
+                                     stdin=subprocess.PIPE, text=True, env=env)
         self.port = port
         wait_for_port(port, self.proc)
 
@@ -143,7 +145,7 @@ def test_serve_answers_curl(sslx_server):
     port, cafile = sslx_server
     out = subprocess.run(["curl", "-sS", "--max-time", "20", "--cacert", cafile,
                           "https://localhost:%d/" % port], capture_output=True, text=True,
-                         timeout=30)
+                         timeout=30, env=TOOL_ENV)
     assert out.returncode == 0, out.stderr
     assert "Hello from sslx" in out.stdout
 
@@ -156,7 +158,7 @@ def test_serve_answers_openssl_s_client(sslx_server):
                                "-servername", "localhost", "-CAfile", cafile,
                                "-verify_return_error", "-quiet"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, env=TOOL_ENV)
     try:
         client.stdin.write("echo me\n")
         client.stdin.flush()
@@ -172,7 +174,7 @@ def test_serve_answers_openssl_s_client(sslx_server):
 
 def s_server(paths, port, *extra):
     return Background(["openssl", "s_server", "-accept", str(port), "-cert", paths["cert"],
-                       "-key", paths["key"], "-www"] + list(extra), port)
+                       "-key", paths["key"], "-www"] + list(extra), port, env=TOOL_ENV)
 
 
 @needs_openssl
