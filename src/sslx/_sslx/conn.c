@@ -1,0 +1,683 @@
+/* conn.c - the connection engine: creating the SSL*, running handshake,
+ * read, write and shutdown over memory BIOs or a socket with deadlines.
+ * The Python-visible methods shared by SSLObject and SSLSocket are in
+ * conn_py.c.  See conn.h for the contract. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include "conn.h"
+#include "constants.h"
+#include "errors.h"
+#include "memorybio.h"
+#include "session.h"
+
+sslx_conn *
+sslx_conn_of(PyObject *self)
+{
+    sslx_state *st = sslx_state_from_type(Py_TYPE(self));
+    if (st == NULL)
+        return NULL;
+    PyTypeObject *base = NULL;
+    if (st->SSLObject_Type && PyObject_TypeCheck(self, st->SSLObject_Type))
+        base = st->SSLObject_Type;
+    else if (st->SSLSocket_Type && PyObject_TypeCheck(self, st->SSLSocket_Type))
+        base = st->SSLSocket_Type;
+    if (base == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s is not a TLS connection", Py_TYPE(self)->tp_name);
+        return NULL;
+    }
+    return (sslx_conn *)((char *)self + base->tp_basicsize - sizeof(sslx_conn));
+}
+
+/* ---- parameters ---- */
+
+/* server_hostname as the stdlib converts it: str through the 'idna'
+ * codec, anything else through its .decode('ascii'); then non-empty, no
+ * leading dot, no NUL.  Returns a new str reference or NULL. */
+static PyObject *
+hostname_to_alabel(PyObject *name)
+{
+    PyObject *text;
+    if (PyUnicode_Check(name)) {
+        PyObject *encoded = PyUnicode_AsEncodedString(name, "idna", NULL);
+        if (encoded == NULL)
+            return NULL;
+        text = PyUnicode_FromEncodedObject(encoded, "ascii", NULL);
+        Py_DECREF(encoded);
+    } else {
+        text = PyObject_CallMethod(name, "decode", "s", "ascii");
+    }
+    if (text == NULL)
+        return NULL;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "server_hostname must decode to str");
+        goto fail;
+    }
+    Py_ssize_t len;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &len);
+    if (utf8 == NULL)
+        goto fail;
+    if (len == 0 || utf8[0] == '.') {
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname cannot be an empty string or start with a leading dot.");
+        goto fail;
+    }
+    if ((Py_ssize_t)strlen(utf8) != len) {
+        PyErr_SetString(PyExc_TypeError,
+                        "argument must be encoded string without null bytes, not str");
+        goto fail;
+    }
+    return text;
+fail:
+    Py_DECREF(text);
+    return NULL;
+}
+
+/* The checks for giving `session` to a connection of `context` (the
+ * stdlib's order and messages).  0 or -1 with an exception. */
+static int
+check_session(sslx_state *st, sslx_context *context, int server_side, PyObject *session)
+{
+    if (!sslx_session_check(st, session)) {
+        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
+        return -1;
+    }
+    if (((sslx_session *)session)->context->ctx != context->ctx) {
+        PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
+        return -1;
+    }
+    if (server_side) {
+        PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_side(sslx_state *st, sslx_context *context, int server_side)
+{
+    if (server_side && context->protocol == SSLX_PROTOCOL_TLS_CLIENT) {
+        sslx_raise_plain(st, NULL, 0,
+                         "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
+                         SSLX_HERE);
+        return -1;
+    }
+    if (!server_side && context->protocol == SSLX_PROTOCOL_TLS_SERVER) {
+        sslx_raise_plain(st, NULL, 0,
+                         "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
+                         SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
+int
+sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
+               int server_side, PyObject *server_hostname, PyObject *session)
+{
+    c->st = st;
+    c->owner = owner;
+    c->fd = -1;
+    c->server_side = server_side ? 1 : 0;
+    if (!sslx_context_check(st, (PyObject *)context)) {
+        PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
+        return -1;
+    }
+    if (check_side(st, context, server_side) < 0)
+        return -1;
+    Py_XSETREF(c->context, (sslx_context *)Py_NewRef(context));
+    if (server_hostname != NULL && server_hostname != Py_None) {
+        PyObject *alabel = hostname_to_alabel(server_hostname);
+        if (alabel == NULL)
+            return -1;
+        Py_XSETREF(c->server_hostname, alabel);
+    }
+    if (session != NULL && session != Py_None) {
+        if (check_session(st, context, server_side, session) < 0)
+            return -1;
+        Py_XSETREF(c->session, Py_NewRef(session));
+    }
+    return 0;
+}
+
+/* ---- creating the SSL* ---- */
+
+/* SNI and the name or address the certificate must match. */
+static int
+configure_hostname(sslx_conn *c)
+{
+    const char *name = PyUnicode_AsUTF8(c->server_hostname);
+    if (name == NULL)
+        return -1;
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(name);
+    int ok = 1;
+    ERR_clear_error();
+    /* Addresses are never sent as SNI (RFC 6066 allows only names). */
+    if (ip == NULL)
+        ok = SSL_set_tlsext_host_name(c->ssl, name) == 1;
+    if (ok && c->context->check_hostname) {
+        X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+        ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name) == 1
+                : X509_VERIFY_PARAM_set1_host(param, name, 0) == 1;
+    }
+    ASN1_OCTET_STRING_free(ip);
+    if (!ok) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set the server hostname", SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+apply_session(sslx_conn *c)
+{
+    if (c->session == NULL)
+        return 0;
+    ERR_clear_error();
+    if (SSL_set_session(c->ssl, ((sslx_session *)c->session)->session) != 1) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+        return -1;
+    }
+    Py_CLEAR(c->session);
+    return 0;
+}
+
+/* SSL_new and everything that does not depend on where bytes go. */
+static int
+create_ssl(sslx_conn *c)
+{
+    if (c->context == NULL) {
+        PyErr_SetString(PyExc_ValueError, "connection is not initialised");
+        return -1;
+    }
+    if (c->ssl != NULL) {
+        PyErr_SetString(PyExc_ValueError, "connection is already started");
+        return -1;
+    }
+    ERR_clear_error();
+    c->ssl = SSL_new(c->context->ctx);
+    if (c->ssl == NULL) {
+        sslx_raise_from_queue(c->st, NULL, "cannot create the SSL connection", SSLX_HERE);
+        return -1;
+    }
+    SSL_set_ex_data(c->ssl, c->st->ssl_ex_index, c->owner);
+    if (sslx_context_configure_ssl(c->context, c->ssl, c->server_side) < 0)
+        return -1;
+    /* Idle connections keep no 16 KB record buffers; Python may move the
+     * buffer of a retried write. */
+    SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                             | SSL_MODE_AUTO_RETRY);
+    if (!c->server_side && c->context->alpn_protocols != NULL
+        && SSL_set_alpn_protos(c->ssl, c->context->alpn_protocols,
+                               c->context->alpn_protocols_len) != 0) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set ALPN protocols", SSLX_HERE);
+        return -1;
+    }
+    if (c->server_hostname != NULL && configure_hostname(c) < 0)
+        return -1;
+    if (apply_session(c) < 0)
+        return -1;
+    if (c->server_side)
+        SSL_set_accept_state(c->ssl);
+    else
+        SSL_set_connect_state(c->ssl);
+    return 0;
+}
+
+/* The BIO the SSL uses for one MemoryBIO object: its own for sslx's
+ * (one more reference), a fresh memory BIO to copy through otherwise. */
+static BIO *
+bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign)
+{
+    if (sslx_memorybio_check(c->st, obj)) {
+        BIO *bio = ((sslx_memorybio *)obj)->bio;
+        if (BIO_up_ref(bio) != 1) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        *foreign = 0;
+        return bio;
+    }
+    if (!PyObject_HasAttrString(obj, "read") || !PyObject_HasAttrString(obj, "write")
+        || !PyObject_HasAttrString(obj, "eof")) {
+        PyErr_Format(PyExc_TypeError, "wrap_bio() argument '%s' must be a MemoryBIO, not %.200s",
+                     argname, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    BIO_set_mem_eof_return(bio, -1);
+    *foreign = 1;
+    return bio;
+}
+
+int
+sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing)
+{
+    BIO *in = NULL, *out = NULL;
+    if (create_ssl(c) < 0)
+        goto fail;
+    in = bio_for(c, incoming, "incoming", &c->foreign_in);
+    if (in == NULL)
+        goto fail;
+    out = bio_for(c, outgoing, "outgoing", &c->foreign_out);
+    if (out == NULL)
+        goto fail;
+    if (in == out)
+        BIO_free(out);  /* SSL_set_bio takes a single reference then */
+    SSL_set_bio(c->ssl, in, out);
+    c->in_bio = in;
+    c->out_bio = out;
+    c->incoming = Py_NewRef(incoming);
+    c->outgoing = Py_NewRef(outgoing);
+    c->mode = SSLX_CONN_BIO;
+    return 0;
+fail:
+    BIO_free(in);
+    BIO_free(out);
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    return -1;
+}
+
+int
+sslx_conn_start_socket(sslx_conn *c, int fd)
+{
+    if (create_ssl(c) < 0)
+        goto fail;
+    ERR_clear_error();
+    if (SSL_set_fd(c->ssl, fd) != 1) {
+        sslx_raise_from_queue(c->st, NULL, "cannot attach the socket", SSLX_HERE);
+        goto fail;
+    }
+    c->fd = fd;
+    c->mode = SSLX_CONN_SOCKET;
+    return 0;
+fail:
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    return -1;
+}
+
+void
+sslx_conn_stop(sslx_conn *c)
+{
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    c->in_bio = c->out_bio = NULL;
+    Py_CLEAR(c->incoming);
+    Py_CLEAR(c->outgoing);
+    c->fd = -1;
+    c->mode = SSLX_CONN_NONE;
+    c->foreign_in = c->foreign_out = c->foreign_in_eof = 0;
+    c->shutdown_seen_zero = 0;
+}
+
+int
+sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
+{
+    Py_VISIT(c->context);
+    Py_VISIT(c->session);
+    Py_VISIT(c->incoming);
+    Py_VISIT(c->outgoing);
+    return 0;
+}
+
+void
+sslx_conn_clear(sslx_conn *c)
+{
+    Py_CLEAR(c->context);
+    Py_CLEAR(c->session);
+    Py_CLEAR(c->server_hostname);
+    Py_CLEAR(c->incoming);
+    Py_CLEAR(c->outgoing);
+}
+
+void
+sslx_conn_free(sslx_conn *c)
+{
+    sslx_conn_clear(c);
+    if (c->ssl != NULL) {
+        /* Callbacks must not find a dead owner. */
+        SSL_set_ex_data(c->ssl, c->st->ssl_ex_index, NULL);
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+}
+
+/* ---- foreign MemoryBIO objects: copy bytes in and out ---- */
+
+/* Move everything the Python incoming object holds into our BIO, and
+ * its end of file. */
+static int
+pull_incoming(sslx_conn *c)
+{
+    if (!c->foreign_in || c->foreign_in_eof)
+        return 0;
+    PyObject *data = PyObject_CallMethod(c->incoming, "read", NULL);
+    if (data == NULL)
+        return -1;
+    Py_buffer view;
+    int rc = PyObject_GetBuffer(data, &view, PyBUF_SIMPLE);
+    Py_DECREF(data);
+    if (rc < 0)
+        return -1;
+    /* BIO_write takes an int length: feed big reads in pieces. */
+    for (Py_ssize_t off = 0; off < view.len;) {
+        int chunk = view.len - off > INT_MAX ? INT_MAX : (int)(view.len - off);
+        if (BIO_write(c->in_bio, (const char *)view.buf + off, chunk) != chunk) {
+            PyBuffer_Release(&view);
+            ERR_clear_error();
+            PyErr_NoMemory();
+            return -1;
+        }
+        off += chunk;
+    }
+    PyBuffer_Release(&view);
+    PyObject *eof = PyObject_GetAttrString(c->incoming, "eof");
+    if (eof == NULL)
+        return -1;
+    int is_eof = PyObject_IsTrue(eof);
+    Py_DECREF(eof);
+    if (is_eof < 0)
+        return -1;
+    if (is_eof) {
+        c->foreign_in_eof = 1;
+        BIO_set_mem_eof_return(c->in_bio, 0);
+    }
+    return 0;
+}
+
+/* Hand what OpenSSL wrote to the Python outgoing object. */
+static int
+push_outgoing(sslx_conn *c)
+{
+    if (!c->foreign_out)
+        return 0;
+    size_t pending = BIO_ctrl_pending(c->out_bio);
+    if (pending == 0)
+        return 0;
+    if (pending > INT_MAX)
+        pending = INT_MAX;
+    PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pending);
+    if (data == NULL)
+        return -1;
+    int n = BIO_read(c->out_bio, PyBytes_AS_STRING(data), (int)pending);
+    if (n != (int)pending) {
+        Py_DECREF(data);
+        ERR_clear_error();
+        PyErr_SetString(PyExc_SystemError, "memory BIO returned fewer bytes than pending");
+        return -1;
+    }
+    PyObject *res = PyObject_CallMethod(c->outgoing, "write", "O", data);
+    Py_DECREF(data);
+    Py_XDECREF(res);
+    return res ? 0 : -1;
+}
+
+/* ---- running one OpenSSL call ---- */
+
+enum op_kind { OP_HANDSHAKE, OP_READ, OP_WRITE, OP_SHUTDOWN };
+
+typedef struct {
+    enum op_kind kind;
+    void *buf;
+    size_t len;
+    size_t done;        /* bytes read or written */
+    int ret;            /* the call's return value (1 / 0 / <0) */
+    int ssl_err;        /* SSL_get_error, SSL_ERROR_NONE on success */
+    int sys_errno;
+} op_state;
+
+/* One call with the GIL released; errno and SSL_get_error saved before
+ * anything else can touch them. */
+static void
+run_once(SSL *ssl, op_state *op)
+{
+    op->done = 0;
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    errno = 0;
+    switch (op->kind) {
+    case OP_HANDSHAKE:
+        op->ret = SSL_do_handshake(ssl);
+        break;
+    case OP_READ:
+        op->ret = SSL_read_ex(ssl, op->buf, op->len, &op->done);
+        break;
+    case OP_WRITE:
+        op->ret = SSL_write_ex(ssl, op->buf, op->len, &op->done);
+        break;
+    case OP_SHUTDOWN:
+        op->ret = SSL_shutdown(ssl);
+        break;
+    }
+    op->sys_errno = errno;
+    /* SSL_shutdown's 0 means "sent, peer's not seen yet", not failure. */
+    if (op->ret > 0 || (op->kind == OP_SHUTDOWN && op->ret == 0))
+        op->ssl_err = SSL_ERROR_NONE;
+    else
+        op->ssl_err = SSL_get_error(ssl, op->ret);
+    Py_END_ALLOW_THREADS
+}
+
+static double
+monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wait until `fd` is readable (or writable), GIL released.  Returns 1
+ * ready, 0 deadline passed, -1 error (errno set; EINTR included). */
+static int
+wait_fd(int fd, int for_write, double timeout, double deadline)
+{
+    struct pollfd pfd = {.fd = fd, .events = for_write ? POLLOUT : POLLIN};
+    int ms = -1, rc;
+    if (timeout >= 0) {
+        double left = deadline - monotonic_now();
+        if (left <= 0)
+            return 0;
+        /* poll() takes int milliseconds: cap very long waits (the loop
+         * in the caller waits again). */
+        ms = left > 2e6 ? 2000000000 : (int)ceil(left * 1000.0);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = poll(&pfd, 1, ms);
+    Py_END_ALLOW_THREADS
+    if (rc < 0)
+        return -1;
+    if (rc > 0 && (pfd.revents & POLLNVAL)) {
+        errno = EBADF;
+        return -1;
+    }
+    return rc > 0 ? 1 : 0;
+}
+
+static const char *
+timeout_message(enum op_kind kind, int want_write)
+{
+    switch (kind) {
+    case OP_HANDSHAKE:
+        return "The handshake operation timed out";
+    case OP_READ:
+        return "The read operation timed out";
+    case OP_WRITE:
+        return "The write operation timed out";
+    default:
+        return want_write ? "The write operation timed out" : "The read operation timed out";
+    }
+}
+
+/* Decide what to do after a failed call in socket mode: 1 retry, 0 give
+ * up (map op's error), -1 exception already set. */
+static int
+socket_retry(sslx_conn *c, op_state *op, double timeout, double deadline)
+{
+    if (op->ssl_err == SSL_ERROR_SYSCALL && op->sys_errno == EINTR) {
+        ERR_clear_error();
+        return PyErr_CheckSignals() < 0 ? -1 : 1;
+    }
+    if (timeout == 0
+        || (op->ssl_err != SSL_ERROR_WANT_READ && op->ssl_err != SSL_ERROR_WANT_WRITE))
+        return 0;
+    int for_write = op->ssl_err == SSL_ERROR_WANT_WRITE;
+    for (;;) {
+        int rc = wait_fd(c->fd, for_write, timeout, deadline);
+        if (rc > 0)
+            return 1;
+        if (rc == 0 && monotonic_now() < deadline)
+            continue;   /* a capped wait ended early */
+        if (rc == 0) {
+            ERR_clear_error();
+            PyErr_SetString(PyExc_TimeoutError, timeout_message(op->kind, for_write));
+            return -1;
+        }
+        if (errno != EINTR) {
+            ERR_clear_error();
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
+/* The error of a failed call as a Python exception. */
+static int
+raise_op_error(sslx_conn *c, op_state *op)
+{
+    /* The *_ex calls report every failure as 0; the error mapping wants the
+     * classic convention (0: EOF, -1: system error with errno). */
+    int ret = op->ret;
+    if ((op->kind == OP_READ || op->kind == OP_WRITE) && op->ret == 0)
+        ret = op->sys_errno != 0 ? -1 : 0;
+    sslx_raise_conn_error(c->st, c->ssl, op->ssl_err, ret, op->sys_errno,
+                          c->server_hostname, SSLX_HERE);
+    return -1;
+}
+
+/* Run `op` until it succeeds, fails, or (non-blocking / deadline) must
+ * wait.  0 on success, -1 with an exception set. */
+static int
+run_op(sslx_conn *c, op_state *op, double timeout)
+{
+    if (c->ssl == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
+        return -1;
+    }
+    int socket_mode = c->mode == SSLX_CONN_SOCKET;
+    double deadline = (socket_mode && timeout > 0) ? monotonic_now() + timeout : 0;
+    if (!socket_mode)
+        timeout = 0;
+    for (;;) {
+        if (pull_incoming(c) < 0)
+            return -1;
+        run_once(c->ssl, op);
+        if (push_outgoing(c) < 0) {
+            ERR_clear_error();
+            return -1;
+        }
+        if (PyErr_Occurred()) {
+            /* A callback (SNI, ALPN...) raised during the call. */
+            ERR_clear_error();
+            return -1;
+        }
+        if (op->ssl_err == SSL_ERROR_NONE)
+            return 0;
+        int retry = socket_mode ? socket_retry(c, op, timeout, deadline) : 0;
+        if (retry < 0)
+            return -1;
+        if (retry == 0)
+            return raise_op_error(c, op);
+    }
+}
+
+int
+sslx_conn_handshake(sslx_conn *c, double timeout)
+{
+    op_state op = {.kind = OP_HANDSHAKE};
+    return run_op(c, &op, timeout);
+}
+
+Py_ssize_t
+sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
+{
+    op_state op = {.kind = OP_READ, .buf = buf, .len = (size_t)len};
+    if (len <= 0)
+        return 0;
+    if (run_op(c, &op, timeout) == 0)
+        return (Py_ssize_t)op.done;
+    /* A close_notify from the peer (and none sent yet) is a clean end of
+     * stream: zero bytes, like the stdlib. */
+    if (op.ssl_err == SSL_ERROR_ZERO_RETURN
+        && SSL_get_shutdown(c->ssl) == SSL_RECEIVED_SHUTDOWN
+        && PyErr_ExceptionMatches(c->st->SSLZeroReturnError)) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
+        PyErr_Clear();
+        return 0;
+    }
+    return -1;
+}
+
+Py_ssize_t
+sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
+{
+    op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = (size_t)len};
+    if (len < 0)
+        len = 0;
+    if (run_op(c, &op, timeout) < 0)
+        return -1;
+    return (Py_ssize_t)op.done;
+}
+
+int
+sslx_conn_shutdown(sslx_conn *c, double timeout)
+{
+    /* SSL_shutdown returns 0 after sending our close_notify when the
+     * peer's has not arrived: call it once more to read it (that second
+     * call may want to read, which non-blocking callers see as
+     * SSLWantReadError). */
+    for (int calls = 0; calls < 2; calls++) {
+        op_state op = {.kind = OP_SHUTDOWN};
+        if (c->shutdown_seen_zero && c->ssl != NULL)
+            SSL_set_read_ahead(c->ssl, 0);  /* do not swallow bytes after it */
+        if (run_op(c, &op, timeout) < 0)
+            return -1;
+        if (op.ret > 0)
+            return 0;
+        c->shutdown_seen_zero = 1;
+    }
+    return 0;
+}
+
+double
+sslx_conn_timeout(sslx_conn *c)
+{
+    if (c->mode != SSLX_CONN_SOCKET)
+        return -1.0;
+    if (c->get_timeout != NULL)
+        return c->get_timeout(c->owner);
+    PyObject *t = PyObject_CallMethod(c->owner, "gettimeout", NULL);
+    if (t == NULL)
+        return -2.0;
+    double v = -1.0;
+    if (t != Py_None) {
+        v = PyFloat_AsDouble(t);
+        if (v == -1.0 && PyErr_Occurred())
+            v = -2.0;
+    }
+    Py_DECREF(t);
+    return v;
+}

@@ -1,0 +1,194 @@
+/* conn.h - the connection engine: one SSL* and its state, shared by
+ * SSLObject (bytes through two MemoryBIOs) and SSLSocket (bytes through a
+ * socket fd, with deadlines).
+ *
+ * API stability: this header is the contract with sslsocket.c.  Changes
+ * after the first commit are listed here:
+ *   (none yet)
+ *
+ * ---- Embedding ----------------------------------------------------------
+ * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
+ * member of its instance struct, and its PyType_Spec.basicsize is exactly
+ * offsetof(struct, conn) + sizeof(sslx_conn).  sslx_conn_of() relies on
+ * that: the engine lives at  tp_basicsize(base) - sizeof(sslx_conn)  where
+ * `base` is st->SSLObject_Type or st->SSLSocket_Type (Python subclasses may
+ * add a __dict__ after it; the offset is taken from the sslx base type, not
+ * from the subclass).  For SSLSocket (a C subclass of socket.socket) the
+ * struct is: [socket.socket's basicsize bytes][sslx_conn].
+ *
+ * ---- Life cycle ----------------------------------------------------------
+ *   tp_new/constructor:  memset(conn, 0) is the valid "empty" state (the
+ *                        allocator already zeroes), then
+ *   sslx_conn_init()     validates and stores context, side, hostname,
+ *                        session; no SSL* yet (an unconnected SSLSocket
+ *                        stays here: conn->ssl == NULL);
+ *   sslx_conn_start_bio() or sslx_conn_start_socket()  creates the SSL*;
+ *   tp_traverse -> sslx_conn_traverse, tp_clear -> sslx_conn_clear,
+ *   tp_dealloc  -> sslx_conn_free (after clear; frees the SSL*).
+ *
+ * ---- Operations ------------------------------------------------------------
+ * Each operation clears the OpenSSL error queue, runs the OpenSSL call with
+ * the GIL released, saves SSL_get_error() and errno, and maps failures
+ * through sslx_raise_conn_error().  `timeout` is in seconds:
+ *     < 0   block until done (socket timeout None)
+ *     == 0  non-blocking: raise SSLWantReadError / SSLWantWriteError
+ *     > 0   the whole operation must finish before now+timeout, waiting
+ *           with poll() (GIL released) on WANT_READ/WANT_WRITE; at the
+ *           deadline TimeoutError("The read operation timed out" /
+ *           "The write operation timed out" /
+ *           "The handshake operation timed out").
+ * In BIO mode `timeout` is ignored: every call is non-blocking.  For
+ * stdlib (foreign) MemoryBIO objects the engine copies their bytes into
+ * its own memory BIO before each call and out after it, with the GIL held.
+ *
+ * OpenSSL callbacks (SNI, ALPN, keylog in context.c) find the Python
+ * connection object with SSL_get_ex_data(ssl, st->ssl_ex_index) (a
+ * BORROWED pointer: conn->owner) and take the GIL with PyGILState_Ensure.
+ * An exception they leave set becomes the operation's exception.
+ *
+ * Not thread-safe per connection, like the stdlib: one thread reads while
+ * another writes is fine for OpenSSL only in the stdlib's loose sense.
+ */
+#ifndef SSLX_CONN_H
+#define SSLX_CONN_H
+
+#include "context.h"
+
+enum { SSLX_CONN_NONE = 0, SSLX_CONN_BIO = 1, SSLX_CONN_SOCKET = 2 };
+
+typedef struct sslx_conn {
+    sslx_state *st;             /* module state (lives as long as the types) */
+    PyObject *owner;            /* BORROWED: the Python object embedding this */
+    SSL *ssl;                   /* NULL until started */
+    sslx_context *context;      /* strong; switched by the `context` setter */
+    PyObject *server_hostname;  /* str (A-label or IP text) or NULL */
+    PyObject *session;          /* SSLSession to apply at start, or NULL */
+    /* BIO mode: the Python MemoryBIO objects (strong refs) and the OpenSSL
+     * BIOs the SSL reads/writes (owned by the SSL).  foreign_* is set when
+     * the Python object is not an sslx MemoryBIO and bytes are copied. */
+    PyObject *incoming, *outgoing;
+    BIO *in_bio, *out_bio;
+    /* Socket mode. */
+    int fd;
+    /* Socket mode: the owner's current timeout in seconds (<0: None).
+     * NULL: the engine calls owner.gettimeout(). */
+    double (*get_timeout)(PyObject *owner);
+    unsigned char mode;             /* SSLX_CONN_* */
+    unsigned char server_side;
+    unsigned char foreign_in, foreign_out;
+    unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
+    unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
+    unsigned char shutdown_seen_zero;
+} sslx_conn;
+
+/* The engine of `self` (an SSLObject or SSLSocket instance, or of a
+ * subclass).  NULL with TypeError set for other objects. */
+sslx_conn *sslx_conn_of(PyObject *self);
+
+/* Validate and store the connection's parameters (no SSL* is created):
+ *   owner            the embedding Python object (borrowed)
+ *   server_hostname  str, bytes-like or None; converted like the stdlib
+ *                    (str -> 'idna' codec; empty / leading dot ->
+ *                    ValueError; NUL -> TypeError); stored as str
+ *   session          SSLSession or None (checked against context, side)
+ * Also checks side vs. PROTOCOL_TLS_CLIENT/SERVER contexts.
+ * Returns 0, or -1 with an exception set. */
+int sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
+                   int server_side, PyObject *server_hostname, PyObject *session);
+
+/* Create the SSL* over two MemoryBIO objects (sslx's: zero copy; any
+ * other object with read/write/write_eof/pending/eof, e.g. the stdlib's
+ * ssl.MemoryBIO: copied).  Returns 0, or -1 with an exception set. */
+int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
+
+/* Create the SSL* over socket `fd` (the caller keeps the socket open as
+ * long as the connection uses it).  Returns 0, or -1 with an exception. */
+int sslx_conn_start_socket(sslx_conn *c, int fd);
+
+/* Undo start_*: free the SSL* and drop the BIOs, keeping context, side,
+ * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards. */
+void sslx_conn_stop(sslx_conn *c);
+
+/* Current timeout for socket-mode operations (-1.0 in BIO mode or when the
+ * owner's timeout is None).  -2.0 with an exception set on failure. */
+double sslx_conn_timeout(sslx_conn *c);
+
+/* The operations.  0 / byte counts on success, -1 with an exception. */
+int sslx_conn_handshake(sslx_conn *c, double timeout);
+/* Reads up to `len` bytes; 0 means the peer closed cleanly (close_notify)
+ * or, with suppress_ragged_eofs, the connection ended without one. */
+Py_ssize_t sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout);
+Py_ssize_t sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout);
+/* Sends close_notify and waits (per timeout) for the peer's; 0 when both
+ * directions are closed. */
+int sslx_conn_shutdown(sslx_conn *c, double timeout);
+
+/* GC and teardown. */
+int sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg);
+void sslx_conn_clear(sslx_conn *c);     /* drops Python references */
+void sslx_conn_free(sslx_conn *c);      /* clear + SSL_free */
+
+/* ---- Shared Python-visible methods and attributes ----
+ * Written once, included by both types' tables:
+ *   static PyMethodDef methods[] = { ...own..., SSLX_CONN_METHODS, {NULL} };
+ *   static PyGetSetDef getset[]  = { ...own..., SSLX_CONN_GETSET, {NULL} };
+ * They find the engine with sslx_conn_of(self).  With no SSL* yet
+ * (unconnected SSLSocket) they answer like the stdlib's SSLSocket: None /
+ * 0 / False, getpeercert raises OSError(ENOTCONN), read/write raise
+ * ValueError("Read on closed or unwrapped SSL socket.").
+ *
+ * SSLX_CONN_METHODS: read(len=1024, buffer=None), write(data), pending(),
+ *   getpeercert(binary_form=False), cipher(), shared_ciphers(),
+ *   compression(), get_channel_binding(cb_type='tls-unique'),
+ *   selected_alpn_protocol(), selected_npn_protocol(), version(),
+ *   verify_client_post_handshake()
+ * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
+ *   session (settable), session_reused
+ * Not shared (the types differ): do_handshake, unwrap. */
+PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_write(PyObject *self, PyObject *data);
+PyObject *sslx_conn_py_pending(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_cipher(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_compression(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_version(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused);
+
+PyObject *sslx_conn_get_context(PyObject *self, void *closure);
+int sslx_conn_set_context(PyObject *self, PyObject *value, void *closure);
+PyObject *sslx_conn_get_server_side(PyObject *self, void *closure);
+PyObject *sslx_conn_get_server_hostname(PyObject *self, void *closure);
+PyObject *sslx_conn_get_session(PyObject *self, void *closure);
+int sslx_conn_set_session(PyObject *self, PyObject *value, void *closure);
+PyObject *sslx_conn_get_session_reused(PyObject *self, void *closure);
+
+#define SSLX_CONN_KW(f) ((PyCFunction)(void (*)(void))(f))
+#define SSLX_CONN_METHODS \
+    {"read", SSLX_CONN_KW(sslx_conn_py_read), METH_VARARGS | METH_KEYWORDS, NULL}, \
+    {"write", sslx_conn_py_write, METH_O, NULL}, \
+    {"pending", sslx_conn_py_pending, METH_NOARGS, NULL}, \
+    {"getpeercert", SSLX_CONN_KW(sslx_conn_py_getpeercert), METH_VARARGS | METH_KEYWORDS, \
+     NULL}, \
+    {"cipher", sslx_conn_py_cipher, METH_NOARGS, NULL}, \
+    {"shared_ciphers", sslx_conn_py_shared_ciphers, METH_NOARGS, NULL}, \
+    {"compression", sslx_conn_py_compression, METH_NOARGS, NULL}, \
+    {"get_channel_binding", SSLX_CONN_KW(sslx_conn_py_get_channel_binding), \
+     METH_VARARGS | METH_KEYWORDS, NULL}, \
+    {"selected_alpn_protocol", sslx_conn_py_selected_alpn_protocol, METH_NOARGS, NULL}, \
+    {"selected_npn_protocol", sslx_conn_py_selected_npn_protocol, METH_NOARGS, NULL}, \
+    {"version", sslx_conn_py_version, METH_NOARGS, NULL}, \
+    {"verify_client_post_handshake", sslx_conn_py_verify_client_post_handshake, \
+     METH_NOARGS, NULL}
+
+#define SSLX_CONN_GETSET \
+    {"context", sslx_conn_get_context, sslx_conn_set_context, NULL, NULL}, \
+    {"server_side", sslx_conn_get_server_side, NULL, NULL, NULL}, \
+    {"server_hostname", sslx_conn_get_server_hostname, NULL, NULL, NULL}, \
+    {"session", sslx_conn_get_session, sslx_conn_set_session, NULL, NULL}, \
+    {"session_reused", sslx_conn_get_session_reused, NULL, NULL, NULL}
+
+#endif

@@ -1,0 +1,420 @@
+/* conn_py.c - the Python-visible methods and attributes shared by
+ * SSLObject and SSLSocket (SSLX_CONN_METHODS / SSLX_CONN_GETSET in
+ * conn.h), each written once over the engine. */
+#include <errno.h>
+#include <string.h>
+#include "conn.h"
+#include "certdecode.h"
+#include "errors.h"
+#include "session.h"
+
+/* The engine of `self` with its SSL*, or NULL (no exception) when it has
+ * none yet; *fail is set when sslx_conn_of itself failed. */
+static sslx_conn *
+started(PyObject *self, int *fail)
+{
+    sslx_conn *c = sslx_conn_of(self);
+    *fail = c == NULL;
+    return (c != NULL && c->ssl != NULL) ? c : NULL;
+}
+
+/* ---- I/O ---- */
+
+PyObject *
+sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"len", "buffer", NULL};
+    Py_ssize_t len = 1024;
+    PyObject *buffer = Py_None;
+    int fail;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nO:read", kwlist, &len, &buffer))
+        return NULL;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (!fail)
+            PyErr_SetString(PyExc_ValueError, "Read on closed or unwrapped SSL socket.");
+        return NULL;
+    }
+    double timeout = sslx_conn_timeout(c);
+    if (timeout == -2.0)
+        return NULL;
+    if (buffer != Py_None) {
+        Py_buffer view;
+        if (!PyArg_Parse(buffer, "w*:read", &view))
+            return NULL;
+        if (len <= 0 || len > view.len)
+            len = view.len;
+        Py_ssize_t n = sslx_conn_read(c, view.buf, len, timeout);
+        PyBuffer_Release(&view);
+        return n < 0 ? NULL : PyLong_FromSsize_t(n);
+    }
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "size should not be negative");
+        return NULL;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, len);
+    if (result == NULL)
+        return NULL;
+    Py_ssize_t n = sslx_conn_read(c, PyBytes_AS_STRING(result), len, timeout);
+    if (n < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    if (n != len && _PyBytes_Resize(&result, n) < 0)
+        return NULL;
+    return result;
+}
+
+PyObject *
+sslx_conn_py_write(PyObject *self, PyObject *data)
+{
+    Py_buffer view;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (!fail)
+            PyErr_SetString(PyExc_ValueError, "Write on closed or unwrapped SSL socket.");
+        return NULL;
+    }
+    double timeout = sslx_conn_timeout(c);
+    if (timeout == -2.0 || !PyArg_Parse(data, "y*:write", &view))
+        return NULL;
+    Py_ssize_t n = sslx_conn_write(c, view.buf, view.len, timeout);
+    PyBuffer_Release(&view);
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
+PyObject *
+sslx_conn_py_pending(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (fail)
+        return NULL;
+    return PyLong_FromLong(c ? SSL_pending(c->ssl) : 0);
+}
+
+/* ---- state queries ---- */
+
+PyObject *
+sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"binary_form", NULL};
+    int binary = 0, fail;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:getpeercert", kwlist, &binary))
+        return NULL;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (!fail) {
+            errno = ENOTCONN;
+            PyErr_SetFromErrno(PyExc_OSError);
+        }
+        return NULL;
+    }
+    if (!SSL_is_init_finished(c->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "handshake not done yet");
+        return NULL;
+    }
+    X509 *peer = SSL_get1_peer_certificate(c->ssl);
+    if (peer == NULL)
+        Py_RETURN_NONE;
+    PyObject *result;
+    if (binary)
+        result = sslx_cert_to_der(c->st, peer);
+    else if (!(SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
+        result = PyDict_New();  /* not validated: no claims are made */
+    else
+        result = sslx_cert_to_dict(c->st, peer);
+    X509_free(peer);
+    return result;
+}
+
+/* (name, protocol version, secret bits) of a cipher. */
+static PyObject *
+cipher_tuple(const SSL_CIPHER *cipher)
+{
+    const char *name = SSL_CIPHER_get_name(cipher);
+    const char *proto = SSL_CIPHER_get_version(cipher);
+    int bits = SSL_CIPHER_get_bits(cipher, NULL);
+    return Py_BuildValue("(ssi)", name, proto, bits);
+}
+
+PyObject *
+sslx_conn_py_cipher(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
+    if (cipher == NULL)
+        Py_RETURN_NONE;
+    return cipher_tuple(cipher);
+}
+
+/* The ciphers the client offered (server side only, as the stdlib). */
+PyObject *
+sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+    STACK_OF(SSL_CIPHER) *ciphers = SSL_get_client_ciphers(c->ssl);
+    if (ciphers == NULL)
+        Py_RETURN_NONE;
+    int n = sk_SSL_CIPHER_num(ciphers);
+    PyObject *list = PyList_New(n);
+    if (list == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        PyObject *t = cipher_tuple(sk_SSL_CIPHER_value(ciphers, i));
+        if (t == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, t);
+    }
+    return list;
+}
+
+PyObject *
+sslx_conn_py_compression(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+#ifndef OPENSSL_NO_COMP
+    const COMP_METHOD *comp = SSL_get_current_compression(c->ssl);
+    if (comp != NULL && COMP_get_type(comp) != NID_undef)
+        return PyUnicode_FromString(OBJ_nid2sn(COMP_get_type(comp)));
+#endif
+    Py_RETURN_NONE;
+}
+
+/* tls-unique (RFC 5929): the first Finished message of the latest
+ * handshake - the client's in a full handshake, the server's when the
+ * session was resumed. */
+PyObject *
+sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"cb_type", NULL};
+    const char *cb_type = "tls-unique";
+    int fail;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|s:get_channel_binding", kwlist, &cb_type))
+        return NULL;
+    if (strcmp(cb_type, "tls-unique") != 0)
+        return PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented",
+                            cb_type);
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+    unsigned char buf[EVP_MAX_MD_SIZE * 2];
+    size_t len;
+    int own_finished = SSL_session_reused(c->ssl) ? c->server_side : !c->server_side;
+    if (own_finished)
+        len = SSL_get_finished(c->ssl, buf, sizeof(buf));
+    else
+        len = SSL_get_peer_finished(c->ssl, buf, sizeof(buf));
+    if (len == 0)
+        Py_RETURN_NONE;
+    if (len > sizeof(buf))
+        len = sizeof(buf);
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+PyObject *
+sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+    const unsigned char *proto;
+    unsigned int len;
+    SSL_get0_alpn_selected(c->ssl, &proto, &len);
+    if (proto == NULL || len == 0)
+        Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize((const char *)proto, len);
+}
+
+/* NPN is gone from OpenSSL 3 builds that matter; like the stdlib, warn and
+ * answer None. */
+PyObject *
+sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (PyErr_WarnEx(PyExc_DeprecationWarning, "ssl NPN is deprecated, use ALPN instead", 1)
+        < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyObject *
+sslx_conn_py_version(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL || !SSL_is_init_finished(c->ssl))
+        return fail ? NULL : Py_NewRef(Py_None);
+    const char *version = SSL_get_version(c->ssl);
+    if (version == NULL || strcmp(version, "unknown") == 0)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(version);
+}
+
+/* Queue a TLS 1.3 CertificateRequest; it goes out with the next write or
+ * read. */
+PyObject *
+sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (!fail)
+            PyErr_Format(PyExc_ValueError, "No SSL wrapper around %R", self);
+        return NULL;
+    }
+    ERR_clear_error();
+    if (SSL_verify_client_post_handshake(c->ssl) != 1)
+        return sslx_raise_from_queue(c->st, NULL, "post-handshake authentication failed",
+                                     SSLX_HERE);
+    Py_RETURN_NONE;
+}
+
+/* ---- attributes ---- */
+
+PyObject *
+sslx_conn_get_context(PyObject *self, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL)
+        return NULL;
+    return Py_NewRef(c->context ? (PyObject *)c->context : Py_None);
+}
+
+/* Switch the connection to another context (what an SNI callback does to
+ * serve another certificate).  The SSL* keeps its own reference to the
+ * old SSL_CTX as long as OpenSSL needs it. */
+int
+sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL)
+        return -1;
+    if (value == NULL || !sslx_context_check(c->st, value)) {
+        PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
+        return -1;
+    }
+    sslx_context *ctx = (sslx_context *)value;
+    if (c->ssl != NULL && SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
+        sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
+        return -1;
+    }
+    Py_XSETREF(c->context, (sslx_context *)Py_NewRef(value));
+    return 0;
+}
+
+PyObject *
+sslx_conn_get_server_side(PyObject *self, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    return c ? PyBool_FromLong(c->server_side) : NULL;
+}
+
+PyObject *
+sslx_conn_get_server_hostname(PyObject *self, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL)
+        return NULL;
+    return Py_NewRef(c->server_hostname ? c->server_hostname : Py_None);
+}
+
+PyObject *
+sslx_conn_get_session(PyObject *self, void *closure)
+{
+    (void)closure;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (fail)
+            return NULL;
+        c = sslx_conn_of(self);  /* unconnected: the session to be used */
+        return Py_NewRef(c->session ? c->session : Py_None);
+    }
+    /* A copy: when a connection is freed without a clean shutdown,
+     * OpenSSL marks its SSL_SESSION not resumable, and that must not
+     * reach the session the program kept for later. */
+    SSL_SESSION *current = SSL_get0_session(c->ssl);
+    if (current == NULL)
+        Py_RETURN_NONE;
+    SSL_SESSION *copy = SSL_SESSION_dup(current);
+    if (copy == NULL)
+        return sslx_raise_from_queue(c->st, NULL, "cannot copy the session", SSLX_HERE);
+    return sslx_session_wrap(c->st, copy, c->context);
+}
+
+int
+sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL)
+        return -1;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete session");
+        return -1;
+    }
+    if (!sslx_session_check(c->st, value)) {
+        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
+        return -1;
+    }
+    sslx_session *session = (sslx_session *)value;
+    if (c->context == NULL || session->context->ctx != c->context->ctx) {
+        PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
+        return -1;
+    }
+    if (c->server_side) {
+        PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
+        return -1;
+    }
+    if (c->ssl == NULL) {
+        Py_XSETREF(c->session, Py_NewRef(value));
+        return 0;
+    }
+    if (SSL_is_init_finished(c->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
+        return -1;
+    }
+    ERR_clear_error();
+    if (SSL_set_session(c->ssl, session->session) != 1) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+sslx_conn_get_session_reused(PyObject *self, void *closure)
+{
+    (void)closure;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : Py_NewRef(Py_None);
+    return PyBool_FromLong(SSL_session_reused(c->ssl));
+}
