@@ -69,8 +69,14 @@ def version_line():
 
 # ------------------------------------------------------------------ certificates
 
+SHORT_NAMES = {"commonName": "CN", "organizationName": "O", "organizationalUnitName": "OU",
+               "countryName": "C", "stateOrProvinceName": "ST", "localityName": "L",
+               "emailAddress": "emailAddress", "domainComponent": "DC"}
+
+
 def name_text(rdns):
-    return ", ".join("%s=%s" % (k, v) for rdn in rdns for (k, v) in rdn)
+    """'CN=localhost, O=Example' from getpeercert()'s tuple of RDNs."""
+    return ", ".join("%s=%s" % (SHORT_NAMES.get(k, k), v) for rdn in rdns for (k, v) in rdn)
 
 
 def describe_certificate(der):
