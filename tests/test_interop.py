@@ -254,11 +254,12 @@ def test_client_without_certificate_refused_by_openssl_server(certs, version):
             tls.sendall(b"x\n")
             return recv_line(tls)
 
+    refused = {"SSLError", "SSLEOFError", "ConnectionResetError"}   # a race, see below
     with openssl_server(certs, port, version, "-rev", "-Verify", "1") as srv:
         srv.wait_listening(port)
-        result = same_in_both(scenario)
-    assert result[0] == "raised"
-    assert result[1] in ("SSLError", "SSLEOFError", "ConnectionResetError")
+        for mod in MODULES.values():
+            result = outcome(scenario, mod)
+            assert result[0] == "raised" and result[1] in refused, (mod.__name__, result)
 
 
 @needs_gnutls
@@ -271,10 +272,15 @@ def test_client_without_certificate_refused_by_gnutls_server(certs, version):
             tls.sendall(b"x\n")
             return recv_line(tls)
 
+    # Which comes first, the server's alert or its TCP close, is a race in
+    # TLS 1.3 (the client's handshake is over before the server decides):
+    # the stdlib too raises SSLError or SSLEOFError from run to run.
+    refused = {"SSLError", "SSLEOFError", "ConnectionResetError"}
     with gnutls_server(certs, port, version, "--require-client-cert") as srv:
         srv.wait_listening(port)
-        result = same_in_both(scenario)
-    assert result[0] == "raised"
+        for mod in MODULES.values():
+            result = outcome(scenario, mod)
+            assert result[0] == "raised" and result[1] in refused, (mod.__name__, result)
 
 
 @needs_openssl
