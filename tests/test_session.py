@@ -128,3 +128,25 @@ def test_attributes_read_only(mod, certs):
     for name in ("id", "time", "timeout", "ticket_lifetime_hint", "has_ticket"):
         with pytest.raises(AttributeError):
             setattr(s, name, 1)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_session_resumes_again_after_dropped_connection(mod, certs, version):
+    """A connection that resumed a session and was then dropped without a
+    clean shutdown must not make the SSLSession unusable (OpenSSL marks
+    that connection's SSL_SESSION not resumable)."""
+    client, server = make_contexts(mod, certs)
+    if version != "TLSv1_3":
+        set_max_version(mod, client, version)
+    first = MemoryPair(mod, client, server).handshake()
+    first.client_reads_ticket()
+    session = first.client.session
+    for _ in range(3):
+        again = MemoryPair(mod, client, server, session=session).handshake()
+        assert again.client.session_reused is True
+        del again                        # dropped, no close_notify
+        gc.collect()
+    fresh = MemoryPair(mod, client, server).handshake()
+    assert fresh.client.session_reused is False
+    last = MemoryPair(mod, client, server, session=session).handshake()
+    assert last.client.session_reused is True

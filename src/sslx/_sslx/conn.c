@@ -171,16 +171,31 @@ configure_hostname(sslx_conn *c)
     return 0;
 }
 
+int
+sslx_conn_apply_session(sslx_conn *c, sslx_session *session)
+{
+    /* The connection gets its own copy: OpenSSL marks the SSL_SESSION of
+     * a connection that ends without a clean shutdown not resumable, and
+     * that must not spoil the SSLSession the program keeps for the next
+     * connection. */
+    ERR_clear_error();
+    SSL_SESSION *copy = SSL_SESSION_dup(session->session);
+    int ok = copy != NULL && SSL_set_session(c->ssl, copy) == 1;
+    SSL_SESSION_free(copy);  /* SSL_set_session took its own reference */
+    if (!ok) {
+        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 apply_session(sslx_conn *c)
 {
     if (c->session == NULL)
         return 0;
-    ERR_clear_error();
-    if (SSL_set_session(c->ssl, ((sslx_session *)c->session)->session) != 1) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
+    if (sslx_conn_apply_session(c, (sslx_session *)c->session) < 0)
         return -1;
-    }
     Py_CLEAR(c->session);
     return 0;
 }
@@ -427,6 +442,8 @@ enum op_kind { OP_HANDSHAKE, OP_READ, OP_WRITE, OP_SHUTDOWN };
 
 typedef struct {
     enum op_kind kind;
+    SSL *ssl;           /* a reference held for the whole operation */
+    int fd;             /* socket mode: the fd at the operation's start */
     void *buf;
     size_t len;
     size_t done;        /* bytes read or written */
@@ -520,7 +537,7 @@ timeout_message(enum op_kind kind, int want_write)
 /* Decide what to do after a failed call in socket mode: 1 retry, 0 give
  * up (map op's error), -1 exception already set. */
 static int
-socket_retry(sslx_conn *c, op_state *op, double timeout, double deadline)
+socket_retry(op_state *op, double timeout, double deadline)
 {
     if (op->ssl_err == SSL_ERROR_SYSCALL && op->sys_errno == EINTR) {
         ERR_clear_error();
@@ -529,9 +546,15 @@ socket_retry(sslx_conn *c, op_state *op, double timeout, double deadline)
     if (timeout == 0
         || (op->ssl_err != SSL_ERROR_WANT_READ && op->ssl_err != SSL_ERROR_WANT_WRITE))
         return 0;
+    /* A blocking socket's recv() interrupted by a signal comes back as
+     * "want read" (OpenSSL retries EINTR): run the handlers (PEP 475). */
+    if (PyErr_CheckSignals() < 0) {
+        ERR_clear_error();
+        return -1;
+    }
     int for_write = op->ssl_err == SSL_ERROR_WANT_WRITE;
     for (;;) {
-        int rc = wait_fd(c->fd, for_write, timeout, deadline);
+        int rc = wait_fd(op->fd, for_write, timeout, deadline);
         if (rc > 0)
             return 1;
         if (rc == 0 && monotonic_now() < deadline)
@@ -560,20 +583,17 @@ raise_op_error(sslx_conn *c, op_state *op)
     int ret = op->ret;
     if ((op->kind == OP_READ || op->kind == OP_WRITE) && op->ret == 0)
         ret = op->sys_errno != 0 ? -1 : 0;
-    sslx_raise_conn_error(c->st, c->ssl, op->ssl_err, ret, op->sys_errno,
+    sslx_raise_conn_error(c->st, op->ssl, op->ssl_err, ret, op->sys_errno,
                           c->server_hostname, SSLX_HERE);
     return -1;
 }
 
 /* Run `op` until it succeeds, fails, or (non-blocking / deadline) must
- * wait.  0 on success, -1 with an exception set. */
+ * wait.  0 on success, -1 with an exception set.  op->ssl is referenced
+ * by op_begin(). */
 static int
 run_op(sslx_conn *c, op_state *op, double timeout)
 {
-    if (c->ssl == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
-        return -1;
-    }
     int socket_mode = c->mode == SSLX_CONN_SOCKET;
     double deadline = (socket_mode && timeout > 0) ? monotonic_now() + timeout : 0;
     if (!socket_mode)
@@ -581,7 +601,7 @@ run_op(sslx_conn *c, op_state *op, double timeout)
     for (;;) {
         if (pull_incoming(c) < 0)
             return -1;
-        run_once(c->ssl, op);
+        run_once(op->ssl, op);
         if (push_outgoing(c) < 0) {
             ERR_clear_error();
             return -1;
@@ -593,7 +613,7 @@ run_op(sslx_conn *c, op_state *op, double timeout)
         }
         if (op->ssl_err == SSL_ERROR_NONE)
             return 0;
-        int retry = socket_mode ? socket_retry(c, op, timeout, deadline) : 0;
+        int retry = socket_mode ? socket_retry(op, timeout, deadline) : 0;
         if (retry < 0)
             return -1;
         if (retry == 0)
@@ -601,45 +621,78 @@ run_op(sslx_conn *c, op_state *op, double timeout)
     }
 }
 
+/* Every operation holds its own reference to the SSL*: sslx_conn_stop()
+ * from another thread (close() while a recv() waits with the GIL
+ * released) then only drops the connection's reference, and the SSL*
+ * lives until the waiting call returns. */
+static int
+op_begin(sslx_conn *c, op_state *op)
+{
+    if (c->ssl == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
+        return -1;
+    }
+    if (SSL_up_ref(c->ssl) != 1) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    op->ssl = c->ssl;
+    op->fd = c->fd;
+    return 0;
+}
+
+static void
+op_end(op_state *op)
+{
+    SSL_free(op->ssl);
+}
+
 int
 sslx_conn_handshake(sslx_conn *c, double timeout)
 {
     op_state op = {.kind = OP_HANDSHAKE};
-    return run_op(c, &op, timeout);
+    if (op_begin(c, &op) < 0)
+        return -1;
+    int rc = run_op(c, &op, timeout);
+    op_end(&op);
+    return rc;
 }
 
 Py_ssize_t
 sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
 {
-    op_state op = {.kind = OP_READ, .buf = buf, .len = (size_t)len};
+    op_state op = {.kind = OP_READ, .buf = buf, .len = len > 0 ? (size_t)len : 0};
     if (len <= 0)
         return 0;
-    if (run_op(c, &op, timeout) == 0)
-        return (Py_ssize_t)op.done;
-    /* A close_notify from the peer (and none sent yet) is a clean end of
-     * stream: zero bytes, like the stdlib. */
-    if (op.ssl_err == SSL_ERROR_ZERO_RETURN
-        && SSL_get_shutdown(c->ssl) == SSL_RECEIVED_SHUTDOWN
-        && PyErr_ExceptionMatches(c->st->SSLZeroReturnError)) {
+    if (op_begin(c, &op) < 0)
+        return -1;
+    Py_ssize_t result = -1;
+    if (run_op(c, &op, timeout) == 0) {
+        result = (Py_ssize_t)op.done;
+    } else if (op.ssl_err == SSL_ERROR_ZERO_RETURN
+               && SSL_get_shutdown(op.ssl) == SSL_RECEIVED_SHUTDOWN
+               && PyErr_ExceptionMatches(c->st->SSLZeroReturnError)) {
+        /* A close_notify from the peer (and none sent yet) is a clean end
+         * of stream: zero bytes, like the stdlib. */
         PyErr_Clear();
-        return 0;
-    }
-    if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
+        result = 0;
+    } else if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
         PyErr_Clear();
-        return 0;
+        result = 0;
     }
-    return -1;
+    op_end(&op);
+    return result;
 }
 
 Py_ssize_t
 sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
 {
-    op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = (size_t)len};
-    if (len < 0)
-        len = 0;
-    if (run_op(c, &op, timeout) < 0)
+    op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = len > 0 ? (size_t)len : 0};
+    if (op_begin(c, &op) < 0)
         return -1;
-    return (Py_ssize_t)op.done;
+    int rc = run_op(c, &op, timeout);
+    op_end(&op);
+    return rc < 0 ? -1 : (Py_ssize_t)op.done;
 }
 
 int
@@ -649,17 +702,20 @@ sslx_conn_shutdown(sslx_conn *c, double timeout)
      * peer's has not arrived: call it once more to read it (that second
      * call may want to read, which non-blocking callers see as
      * SSLWantReadError). */
+    op_state op = {.kind = OP_SHUTDOWN};
+    if (op_begin(c, &op) < 0)
+        return -1;
+    int rc = 0;
     for (int calls = 0; calls < 2; calls++) {
-        op_state op = {.kind = OP_SHUTDOWN};
-        if (c->shutdown_seen_zero && c->ssl != NULL)
-            SSL_set_read_ahead(c->ssl, 0);  /* do not swallow bytes after it */
-        if (run_op(c, &op, timeout) < 0)
-            return -1;
-        if (op.ret > 0)
-            return 0;
+        if (c->shutdown_seen_zero)
+            SSL_set_read_ahead(op.ssl, 0);  /* do not swallow bytes after it */
+        rc = run_op(c, &op, timeout);
+        if (rc < 0 || op.ret > 0)
+            break;
         c->shutdown_seen_zero = 1;
     }
-    return 0;
+    op_end(&op);
+    return rc;
 }
 
 double

@@ -4,7 +4,11 @@
  *
  * API stability: this header is the contract with sslsocket.c.  Changes
  * after the first commit are listed here:
- *   (none yet)
+ *   - added sslx_conn_stop() and the field foreign_in_eof (additions only;
+ *     nothing existing changed).
+ *   - the context setter calls sslx_context_adopt_ssl() (context.h).
+ *   - added sslx_conn_apply_session(); conn.h includes session.h.
+ *   - SSLX_CONN_METHODS gained get_verified_chain / get_unverified_chain.
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
@@ -46,13 +50,17 @@
  * BORROWED pointer: conn->owner) and take the GIL with PyGILState_Ensure.
  * An exception they leave set becomes the operation's exception.
  *
- * Not thread-safe per connection, like the stdlib: one thread reads while
- * another writes is fine for OpenSSL only in the stdlib's loose sense.
+ * Threads: like the stdlib, a connection may be read by one thread while
+ * another writes (each call releases the GIL around OpenSSL).  Every
+ * operation holds its own reference to the SSL*, so sslx_conn_stop() or
+ * sslx_conn_free() callers need no locking against a call that is
+ * waiting in another thread: the SSL* is freed when the last one returns.
  */
 #ifndef SSLX_CONN_H
 #define SSLX_CONN_H
 
 #include "context.h"
+#include "session.h"
 
 enum { SSLX_CONN_NONE = 0, SSLX_CONN_BIO = 1, SSLX_CONN_SOCKET = 2 };
 
@@ -105,6 +113,11 @@ int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
  * long as the connection uses it).  Returns 0, or -1 with an exception. */
 int sslx_conn_start_socket(sslx_conn *c, int fd);
 
+/* Give the started connection a copy of `session` to resume (a copy, so
+ * that the SSLSession stays resumable whatever becomes of this
+ * connection).  Returns 0, or -1 with an exception set. */
+int sslx_conn_apply_session(sslx_conn *c, sslx_session *session);
+
 /* Undo start_*: free the SSL* and drop the BIOs, keeping context, side,
  * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards. */
 void sslx_conn_stop(sslx_conn *c);
@@ -141,7 +154,9 @@ void sslx_conn_free(sslx_conn *c);      /* clear + SSL_free */
  *   getpeercert(binary_form=False), cipher(), shared_ciphers(),
  *   compression(), get_channel_binding(cb_type='tls-unique'),
  *   selected_alpn_protocol(), selected_npn_protocol(), version(),
- *   verify_client_post_handshake()
+ *   verify_client_post_handshake(), get_verified_chain(),
+ *   get_unverified_chain() (3.13's DER lists; Certificate objects, as the
+ *   stdlib's private _sslobj gives them, before 3.13)
  * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
  *   session (settable), session_reused
  * Not shared (the types differ): do_handshake, unwrap. */
@@ -157,6 +172,8 @@ PyObject *sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_version(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused);
 
 PyObject *sslx_conn_get_context(PyObject *self, void *closure);
 int sslx_conn_set_context(PyObject *self, PyObject *value, void *closure);
@@ -182,7 +199,9 @@ PyObject *sslx_conn_get_session_reused(PyObject *self, void *closure);
     {"selected_npn_protocol", sslx_conn_py_selected_npn_protocol, METH_NOARGS, NULL}, \
     {"version", sslx_conn_py_version, METH_NOARGS, NULL}, \
     {"verify_client_post_handshake", sslx_conn_py_verify_client_post_handshake, \
-     METH_NOARGS, NULL}
+     METH_NOARGS, NULL}, \
+    {"get_verified_chain", sslx_conn_py_get_verified_chain, METH_NOARGS, NULL}, \
+    {"get_unverified_chain", sslx_conn_py_get_unverified_chain, METH_NOARGS, NULL}
 
 #define SSLX_CONN_GETSET \
     {"context", sslx_conn_get_context, sslx_conn_set_context, NULL, NULL}, \

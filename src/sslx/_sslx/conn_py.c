@@ -5,6 +5,7 @@
 #include <string.h>
 #include "conn.h"
 #include "certdecode.h"
+#include "certificate.h"
 #include "errors.h"
 #include "session.h"
 
@@ -154,7 +155,18 @@ sslx_conn_py_cipher(PyObject *self, PyObject *unused)
     return cipher_tuple(cipher);
 }
 
-/* The ciphers the client offered (server side only, as the stdlib). */
+static int
+cipher_in(STACK_OF(SSL_CIPHER) *list, const SSL_CIPHER *cipher)
+{
+    uint32_t id = SSL_CIPHER_get_id(cipher);
+    for (int i = 0; i < sk_SSL_CIPHER_num(list); i++)
+        if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(list, i)) == id)
+            return 1;
+    return 0;
+}
+
+/* The ciphers both ends allow: what the client offered (in its order)
+ * that this server's list has.  Server side only, like the stdlib. */
 PyObject *
 sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 {
@@ -163,20 +175,24 @@ sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
     sslx_conn *c = started(self, &fail);
     if (c == NULL)
         return fail ? NULL : Py_NewRef(Py_None);
-    STACK_OF(SSL_CIPHER) *ciphers = SSL_get_client_ciphers(c->ssl);
-    if (ciphers == NULL)
+    STACK_OF(SSL_CIPHER) *offered = SSL_get_client_ciphers(c->ssl);
+    STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(c->ssl);
+    if (offered == NULL || ours == NULL)
         Py_RETURN_NONE;
-    int n = sk_SSL_CIPHER_num(ciphers);
-    PyObject *list = PyList_New(n);
+    PyObject *list = PyList_New(0);
     if (list == NULL)
         return NULL;
-    for (int i = 0; i < n; i++) {
-        PyObject *t = cipher_tuple(sk_SSL_CIPHER_value(ciphers, i));
-        if (t == NULL) {
+    for (int i = 0; i < sk_SSL_CIPHER_num(offered); i++) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(offered, i);
+        if (!cipher_in(ours, cipher))
+            continue;
+        PyObject *t = cipher_tuple(cipher);
+        if (t == NULL || PyList_Append(list, t) < 0) {
+            Py_XDECREF(t);
             Py_DECREF(list);
             return NULL;
         }
-        PyList_SET_ITEM(list, i, t);
+        Py_DECREF(t);
     }
     return list;
 }
@@ -291,6 +307,75 @@ sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* ---- certificate chains ---- */
+
+/* A chain as the interpreter's own ssl module presents it.  CPython 3.13
+ * has public get_verified_chain()/get_unverified_chain() giving DER bytes
+ * ([] when there is none); before 3.13 only the private _sslobj methods
+ * exist, giving Certificate objects (None when there is none) - and
+ * sslx's `_sslobj` is the object itself. */
+static PyObject *
+chain_result(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *list = PyList_New(0);
+    int n = chain ? sk_X509_num(chain) : 0;
+    if (list == NULL || (chain == NULL && first == NULL))
+        return list;
+    for (int i = first ? -1 : 0; i < n; i++) {
+        PyObject *der = sslx_cert_to_der(c->st, i < 0 ? first : sk_X509_value(chain, i));
+        if (der == NULL || PyList_Append(list, der) < 0) {
+            Py_XDECREF(der);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(der);
+    }
+    return list;
+#else
+    if (chain == NULL && first == NULL)
+        Py_RETURN_NONE;
+    return sslx_certificate_list(c->st, chain, first);
+#endif
+}
+
+static PyObject *
+no_chain(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyList_New(0);
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
+PyObject *
+sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : no_chain();
+    return chain_result(c, SSL_get0_verified_chain(c->ssl), NULL);
+}
+
+/* The certificates the peer sent.  OpenSSL leaves a client's own
+ * certificate out of the chain a server sees: put it back in front. */
+PyObject *
+sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL)
+        return fail ? NULL : no_chain();
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+    if (chain == NULL)
+        return no_chain();
+    return chain_result(c, chain, c->server_side ? SSL_get0_peer_certificate(c->ssl) : NULL);
+}
+
 /* ---- attributes ---- */
 
 PyObject *
@@ -318,9 +403,14 @@ sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
         return -1;
     }
     sslx_context *ctx = (sslx_context *)value;
-    if (c->ssl != NULL && SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
-        sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
-        return -1;
+    if (c->ssl != NULL) {
+        if (SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
+            sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
+            return -1;
+        }
+        /* What OpenSSL does not carry over (the cipher list). */
+        if (sslx_context_adopt_ssl(c->context, ctx, c->ssl) < 0)
+            return -1;
     }
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(value));
     return 0;
@@ -400,12 +490,7 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
         return -1;
     }
-    ERR_clear_error();
-    if (SSL_set_session(c->ssl, session->session) != 1) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set the session", SSLX_HERE);
-        return -1;
-    }
-    return 0;
+    return sslx_conn_apply_session(c, session);
 }
 
 PyObject *

@@ -124,7 +124,19 @@ static PyMethodDef sslobject_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* The stdlib's SSLObject is a Python shell around a C object kept in
+ * `_sslobj` (whose `owner` is the shell); code that peeks at these finds
+ * sslx's SSLObject, which is both. */
+static PyObject *
+sslobject_get_self(PyObject *self, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(self);
+}
+
 static PyGetSetDef sslobject_getset[] = {
+    {"_sslobj", sslobject_get_self, NULL, NULL, NULL},
+    {"owner", sslobject_get_self, NULL, NULL, NULL},
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},
 };
