@@ -66,6 +66,10 @@ def test_no_public_constructor():
     with pytest.raises(TypeError) as theirs:
         stdlib_ssl.SSLSocket()
     assert str(ours.value) == str(theirs.value)
+    # The stdlib's __new__ hands out a half-made object whose methods fail
+    # later; sslx refuses it at once, with the same message.
+    with pytest.raises(TypeError, match="does not have a public constructor"):
+        sslx.SSLSocket.__new__(sslx.SSLSocket)
 
 
 def test_wrap_unconnected_takes_over_fd_and_timeout(mod, certs):
@@ -923,3 +927,57 @@ def test_peer_reset_reads_like_stdlib(certs):
                 time.sleep(0.1)      # let the tickets arrive, unread
         outcomes[m] = srv.results[0]
     assert outcomes[sslx][0] == outcomes[stdlib_ssl][0]
+
+
+def test_non_blocking_connect_ex_then_handshake(mod, certs, ref):
+    """The asynchronous client pattern: connect_ex() in progress, then
+    do_handshake() until it stops asking for reads or writes."""
+    with tls_echo_server(ref) as srv:
+        ctx, _ = make_contexts(mod, certs)
+        with ctx.wrap_socket(socket.socket(), server_hostname="localhost",
+                             do_handshake_on_connect=False) as tls:
+            tls.setblocking(False)
+            assert tls.connect_ex(srv.addr) in (0, errno.EINPROGRESS)
+            select.select([], [tls], [], 5)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except mod.SSLWantReadError:
+                    select.select([tls], [], [], 1)
+                except mod.SSLWantWriteError:
+                    select.select([], [tls], [], 1)
+                assert time.monotonic() < deadline
+            assert tls.version() is not None
+            tls.setblocking(True)
+            tls.sendall(b"nb")
+            assert recv_exactly(tls, 2) == b"NB"
+
+
+@pytest.mark.parametrize("hostname", [".leading.dot", b"k\xf6nig.example"])
+def test_bad_hostname_detaches_and_closes(certs, hostname):
+    """As in the stdlib, the socket is taken over before the name is
+    checked; sslx then closes its own object (as 3.13's stdlib does), so
+    nothing is left to warn about."""
+    kinds = []
+    for m in (sslx, stdlib_ssl):
+        ctx, _ = make_contexts(m, certs)
+        sock = socket.socket()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)   # the stdlib's, before 3.13
+            with pytest.raises((ValueError, UnicodeError)) as cm:
+                ctx.wrap_socket(sock, server_hostname=hostname)
+            kinds.append(type(cm.value))
+            assert sock.fileno() == -1
+            del cm
+            gc.collect()
+        sock.close()
+    assert kinds[0] is kinds[1]
+    ctx, _ = make_contexts(sslx, certs)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with pytest.raises((ValueError, UnicodeError)):
+            ctx.wrap_socket(socket.socket(), server_hostname=hostname)
+        gc.collect()
+    assert not [x for x in w if issubclass(x.category, ResourceWarning)]

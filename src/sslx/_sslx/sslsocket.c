@@ -15,10 +15,9 @@
  * is wrapped (conn.ssl != NULL) recv/send & co. go through TLS; after
  * unwrap(), shutdown() or close() they fall back to socket.socket's.
  *
- * Closing from another thread: an operation that released the GIL keeps
- * using the SSL*; `busy` counts such operations, and a close that happens
- * meanwhile only marks `release_pending`; the last operation to finish
- * frees the SSL*.  Everything touching these flags runs with the GIL held.
+ * Closing from another thread needs no lock here: every engine operation
+ * holds its own reference to the SSL* (conn.h), so sslx_conn_stop() from
+ * close() cannot free it under a call waiting in another thread.
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,8 +32,6 @@
 
 typedef struct {
     PyObject *dict;                 /* instance __dict__, like the stdlib's */
-    unsigned int busy;              /* operations in flight on the SSL* */
-    unsigned char release_pending;  /* closed while busy: free SSL* when idle */
     unsigned char connected;        /* the stdlib's SSLSocket._connected */
     unsigned char do_handshake_on_connect;
     sslx_conn conn;                 /* must stay last (conn.h) */
@@ -116,7 +113,7 @@ call_base_noargs(PyObject *self, const char *name)
     return call_base(self, name, NULL, NULL);
 }
 
-/* "<ssl.SSLSocket fd=...>"-style text used in the stdlib's messages. */
+/* The class, as the stdlib's refusal messages show it ("<class ...>"). */
 static PyObject *
 class_of(PyObject *self)
 {
@@ -125,38 +122,13 @@ class_of(PyObject *self)
 
 /* ---- the SSL* life cycle on top of the engine ---- */
 
-/* Free the SSL* but keep the engine's parameters (context, hostname):
- * the socket is unwrapped or closed and answers like an unwrapped
- * stdlib SSLSocket. */
-static void
-release_ssl_now(sock_ext *x)
-{
-    sslx_conn_stop(&x->conn);
-    x->release_pending = 0;
-}
-
-/* Release now, or when the operations in flight have finished. */
+/* Drop the TLS layer but keep the engine's parameters (context,
+ * hostname): the socket is unwrapped or closed and answers like an
+ * unwrapped stdlib SSLSocket. */
 static void
 release_ssl(sock_ext *x)
 {
-    if (x->busy > 0)
-        x->release_pending = 1;
-    else
-        release_ssl_now(x);
-}
-
-static void
-op_begin(sock_ext *x)
-{
-    x->busy++;
-}
-
-static void
-op_end(sock_ext *x)
-{
-    x->busy--;
-    if (x->busy == 0 && x->release_pending)
-        release_ssl_now(x);
+    sslx_conn_stop(&x->conn);
 }
 
 /* The socket's file descriptor, -1 when closed, -2 with an exception. */
@@ -190,18 +162,14 @@ start_tls(PyObject *self, sock_ext *x)
 
 /* Run the handshake; with block, a non-blocking socket waits too.  */
 static int
-run_handshake(PyObject *self, sock_ext *x, int block)
+run_handshake(sock_ext *x, int block)
 {
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return -1;
     if (block && timeout == 0.0)
         timeout = -1.0;
-    op_begin(x);
-    int rc = sslx_conn_handshake(&x->conn, timeout);
-    op_end(x);
-    (void)self;
-    return rc;
+    return sslx_conn_handshake(&x->conn, timeout);
 }
 
 /* The stdlib's SSLSocket._check_connected: unconnected sockets raise
@@ -275,8 +243,9 @@ allocate_instance(sslx_state *st, PyObject *cls)
     PyObject *empty = PyTuple_New(0);
     if (empty == NULL)
         return NULL;
-    PyTypeObject *type = (PyTypeObject *)cls;
-    PyObject *self = type->tp_new(type, empty, NULL);
+    /* socket.socket's allocator (SSLSocket's own tp_new refuses). */
+    newfunc socket_new = ((PyTypeObject *)st->socket_type)->tp_new;
+    PyObject *self = socket_new((PyTypeObject *)cls, empty, NULL);
     Py_DECREF(empty);
     return self;
 }
@@ -404,7 +373,7 @@ connect_and_handshake(sslx_state *st, PyObject *self, sock_ext *x)
                         "sockets");
         return -1;
     }
-    return run_handshake(self, x, 0);
+    return run_handshake(x, 0);
 }
 
 /* Close `self` after a failed wrap, keeping the pending exception. */
@@ -435,18 +404,21 @@ sslx_sslsocket_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
     if (self == NULL)
         return NULL;
     sock_ext *x = ext_of(self);
-    if (x == NULL
-        || sslx_conn_init(&x->conn, st, self, context, server_side, server_hostname,
-                          session) < 0) {
+    if (x == NULL || take_over_fd(self, sock) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    /* From here on the new socket owns the descriptor and closes it on
+     * error, as the stdlib does once it has detached `sock` (a bad
+     * server_hostname or session is found only now, like there). */
+    if (sslx_conn_init(&x->conn, st, self, context, server_side, server_hostname,
+                       session) < 0) {
+        close_after_error(self);
         Py_DECREF(self);
         return NULL;
     }
     x->conn.suppress_ragged_eofs = suppress_ragged_eofs ? 1 : 0;
     x->do_handshake_on_connect = do_handshake_on_connect ? 1 : 0;
-    if (take_over_fd(self, sock) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
     if (connect_and_handshake(st, self, x) < 0) {
         close_after_error(self);
         Py_DECREF(self);
@@ -457,15 +429,32 @@ sslx_sslsocket_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
 
 /* ---- construction is refused, GC, dealloc ---- */
 
+static PyObject *
+refuse_construction(PyTypeObject *type)
+{
+    PyErr_Format(PyExc_TypeError,
+                 "%s does not have a public constructor. Instances are returned by "
+                 "SSLContext.wrap_socket().",
+                 short_type_name(type));
+    return NULL;
+}
+
+/* SSLSocket() and SSLSocket.__new__() both refuse: an instance that
+ * wrap_socket() did not set up has no engine state to answer with. */
+static PyObject *
+sslsocket_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    return refuse_construction(type);
+}
+
 static int
 sslsocket_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     (void)args;
     (void)kwds;
-    PyErr_Format(PyExc_TypeError,
-                 "%s does not have a public constructor. Instances are returned by "
-                 "SSLContext.wrap_socket().",
-                 short_type_name(Py_TYPE(self)));
+    refuse_construction(Py_TYPE(self));
     return -1;
 }
 
@@ -598,16 +587,14 @@ peer_reset_as_eof(sock_ext *x, int reading, PyObject *args, PyObject *kwds, PyOb
 #endif
 }
 
-/* read(len=1024, buffer=None): the engine's, counted as in flight. */
+/* read(len=1024, buffer=None): the engine's, with the EOF rule above. */
 static PyObject *
 sslsocket_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
-    op_begin(x);
     PyObject *r = sslx_conn_py_read(self, args, kwds);
-    op_end(x);
     if (r == NULL)
         peer_reset_as_eof(x, 1, args, kwds, &r);
     return r;
@@ -619,12 +606,36 @@ sslsocket_write(PyObject *self, PyObject *data)
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
-    op_begin(x);
     PyObject *r = sslx_conn_py_write(self, data);
-    op_end(x);
     if (r == NULL)
         peer_reset_as_eof(x, 0, NULL, NULL, &r);
     return r;
+}
+
+/* recv() while wrapped: straight to the engine, no read() arguments to
+ * build and parse again (small reads are common: line protocols). */
+static PyObject *
+tls_recv_bytes(sock_ext *x, Py_ssize_t len)
+{
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "size should not be negative");
+        return NULL;
+    }
+    double timeout = sslx_conn_timeout(&x->conn);
+    if (timeout == -2.0)
+        return NULL;
+    PyObject *result = PyBytes_FromStringAndSize(NULL, len);
+    if (result == NULL)
+        return NULL;
+    Py_ssize_t n = sslx_conn_read(&x->conn, PyBytes_AS_STRING(result), len, timeout);
+    if (n < 0) {
+        Py_DECREF(result);
+        peer_reset_as_eof(x, 1, NULL, NULL, &result);
+        return result;
+    }
+    if (n != len && _PyBytes_Resize(&result, n) < 0)
+        return NULL;
+    return result;
 }
 
 static PyObject *
@@ -638,15 +649,16 @@ sslsocket_recv(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (x->conn.ssl == NULL)
         return call_base(self, "recv", args, kwds);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ni:recv", kwlist, &buflen, &flags)
-        || check_no_flags(self, flags, "recv") < 0)
+    if (kwds == NULL && PyTuple_GET_SIZE(args) == 1) {
+        /* recv(n), the common call: no keyword parsing. */
+        buflen = PyNumber_AsSsize_t(PyTuple_GET_ITEM(args, 0), PyExc_OverflowError);
+        if (buflen == -1 && PyErr_Occurred())
+            return NULL;
+    } else if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ni:recv", kwlist, &buflen, &flags)
+               || check_no_flags(self, flags, "recv") < 0) {
         return NULL;
-    PyObject *a = Py_BuildValue("(n)", buflen);
-    if (a == NULL)
-        return NULL;
-    PyObject *r = sslsocket_read(self, a, NULL);
-    Py_DECREF(a);
-    return r;
+    }
+    return tls_recv_bytes(x, buflen);
 }
 
 static PyObject *
@@ -717,12 +729,11 @@ sslsocket_sendall(PyObject *self, PyObject *args, PyObject *kwds)
         goto done;
     const char *p = view.buf;
     Py_ssize_t left = view.len;
-    op_begin(x);
     while (left > 0) {
         double timeout = sslx_conn_timeout(&x->conn);
         if (timeout == -2.0)
             break;
-        if (x->conn.ssl == NULL || x->release_pending) {
+        if (x->conn.ssl == NULL) {     /* closed by another thread */
             PyErr_SetString(PyExc_ValueError, "Write on closed or unwrapped SSL socket.");
             break;
         }
@@ -732,7 +743,6 @@ sslsocket_sendall(PyObject *self, PyObject *args, PyObject *kwds)
         p += n;
         left -= n;
     }
-    op_end(x);
     if (left == 0)
         result = Py_NewRef(Py_None);
     else
@@ -837,7 +847,7 @@ sslsocket_do_handshake(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "Handshake on closed or unwrapped SSL socket.");
         return NULL;
     }
-    if (run_handshake(self, x, block) < 0)
+    if (run_handshake(x, block) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -858,10 +868,7 @@ sslsocket_unwrap(PyObject *self, PyObject *unused)
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
-    op_begin(x);
-    int rc = sslx_conn_shutdown(&x->conn, timeout);
-    op_end(x);
-    if (rc < 0)
+    if (sslx_conn_shutdown(&x->conn, timeout) < 0)
         return NULL;
     release_ssl(x);
     return Py_NewRef(self);
@@ -951,7 +958,7 @@ real_connect(PyObject *self, PyObject *args, int use_ex)
         goto fail;
     if (rc == 0) {
         x->connected = 1;
-        if (x->do_handshake_on_connect && run_handshake(self, x, 0) < 0)
+        if (x->do_handshake_on_connect && run_handshake(x, 0) < 0)
             goto fail;
     }
     return r;
@@ -1341,6 +1348,7 @@ static PyMethodDef sslsocket_functions[] = {
 /* ---- type setup ---- */
 
 static PyType_Slot sslsocket_slots[] = {
+    {Py_tp_new, sslsocket_new},
     {Py_tp_init, sslsocket_init},
     {Py_tp_dealloc, sslsocket_dealloc},
     {Py_tp_traverse, sslsocket_traverse},
