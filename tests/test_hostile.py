@@ -525,6 +525,12 @@ CASES = [
      lambda m, f: feed_server(m, f, client_hello(m, f)[:5] + b"\xff\xff\xff" + client_hello(m, f)[8:])),
     ("server-sslv2-hello", "SSLError",
      lambda m, f: feed_server(m, f, b"\x80\x2e\x01\x00\x02\x00\x15\x00\x00\x00\x10" + b"\x00" * 37)),
+    ("obj-read-huge", "MemoryError", lambda m, f: handshaken_pair(m, f).client.read(2**62)),
+    ("obj-read-zero", (R, b""), lambda m, f: handshaken_pair(m, f).client.read(0)),
+    ("obj-write-empty", (R, 0), lambda m, f: handshaken_pair(m, f).client.write(b"")),
+    ("obj-unwrap-peer-silent", "SSLWantReadError", lambda m, f: handshaken_pair(m, f).client.unwrap()),
+    ("bio-read-after-eof", (R, (2, None, b"ab", b"", True)),
+     lambda m, f: (lambda b: (b.write(b"ab"), b.write_eof(), b.read(), b.read(), b.eof))(m.MemoryBIO())),
     # --- application records after the handshake
     ("record-intact", (R, b"application data " * 4), lambda m, f: tls12_record(m, f, lambda r: r)),
     ("record-mac-flipped", "SSLError", lambda m, f: tls12_record(m, f, lambda r: r[:-1] + bytes([r[-1] ^ 1]))),
