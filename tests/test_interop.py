@@ -70,8 +70,11 @@ class External:
 
     def __init__(self, argv, stdin=subprocess.PIPE):
         self.out = tempfile.TemporaryFile()
+        # The sanitizer run preloads ASan for sslx; the peers' own binaries
+        # are not under test and run without it.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         self.proc = subprocess.Popen(argv, stdin=stdin, stdout=self.out,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=env)
 
     def wait_listening(self, port):
         deadline = time.monotonic() + START_TIMEOUT
