@@ -58,5 +58,123 @@ def cert_time_to_seconds(data):
     assert isinstance(value, int)
 
 
+# ---- trust anchors from memory: load_verify_locations(cadata=...) ----
+
+def _client_context():
+    return sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+
+
+def cadata_pem(data):
+    """cadata as text: ASCII text parses or fails with SSLError (or
+    ValueError when empty); other text is refused with TypeError."""
+    text = _text(data)
+    ctx = _client_context()
+    try:
+        ctx.load_verify_locations(cadata=text)
+    except sslx.SSLError:
+        return
+    except ValueError:
+        assert text == "", "ValueError only for empty cadata"
+        return
+    except TypeError:
+        assert not text.isascii(), "TypeError only for non-ASCII text"
+        return
+    assert ctx.cert_store_stats()["x509_ca"] + ctx.cert_store_stats()["x509"] >= 1
+
+
+def cadata_der(data):
+    """cadata as bytes: a sequence of DER certificates, else SSLError
+    (ValueError when empty)."""
+    ctx = _client_context()
+    try:
+        ctx.load_verify_locations(cadata=data)
+    except sslx.SSLError:
+        return
+    except ValueError:
+        assert data == b""
+        return
+    assert ctx.cert_store_stats()["x509"] >= 1
+
+
+# ---- a TLS peer sending arbitrary bytes to an SSLObject ----
+
+_CONTEXTS = {}
+
+
+def _contexts():
+    """One client and one server context for all runs (made once: a
+    context per input would measure key loading, not the engine)."""
+    if not _CONTEXTS:
+        import os
+        import tempfile
+        cert, key = sslx._sslx._generate_certificate("localhost", san=["DNS:localhost"])
+        d = tempfile.mkdtemp(prefix="sslx-fuzz-")
+        path = os.path.join(d, "server.pem")
+        with open(path, "w") as f:
+            f.write(cert + key)
+        server = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+        server.load_cert_chain(path)
+        client = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+        client.load_verify_locations(cadata=cert)
+        _CONTEXTS.update(client=client, server=server)
+    return _CONTEXTS
+
+
+# What a connection may raise on hostile peer bytes: a TLS failure or a
+# need for more data; never SSLSyscallError, OSError or anything else.
+_PEER_ERRORS = (sslx.SSLWantReadError, sslx.SSLEOFError, sslx.SSLZeroReturnError,
+                sslx.SSLCertVerificationError, sslx.SSLError)
+
+
+def _drive(obj, incoming, chunks):
+    """Feed the chunks one by one, handshaking, then read; finally EOF."""
+    def step():
+        try:
+            obj.do_handshake()
+            obj.read(4096)
+        except sslx.SSLWantReadError:
+            pass
+    try:
+        for chunk in chunks:
+            incoming.write(chunk)
+            step()
+        incoming.write_eof()
+        obj.do_handshake()
+        obj.read(4096)
+    except _PEER_ERRORS as exc:
+        assert type(exc) in _PEER_ERRORS, type(exc)
+
+
+def _chunks(data):
+    """First byte picks a chunk size, so inputs explore record splits."""
+    if not data:
+        return []
+    size = (data[0] % 64) + 1 if data[0] & 0x80 else len(data)
+    body = data[1:]
+    return [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+
+
+def sslobject_server(data):
+    """A server SSLObject fed arbitrary client bytes."""
+    ctxs = _contexts()
+    incoming, outgoing = sslx.MemoryBIO(), sslx.MemoryBIO()
+    obj = ctxs["server"].wrap_bio(incoming, outgoing, server_side=True)
+    _drive(obj, incoming, _chunks(data))
+
+
+def sslobject_client(data):
+    """A client SSLObject (after its ClientHello) fed arbitrary server bytes."""
+    ctxs = _contexts()
+    incoming, outgoing = sslx.MemoryBIO(), sslx.MemoryBIO()
+    obj = ctxs["client"].wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except sslx.SSLWantReadError:
+        pass
+    outgoing.read()
+    _drive(obj, incoming, _chunks(data))
+
+
 TARGETS = {f.__name__: f for f in (pem_der_roundtrip, decode_certificate, match_hostname,
-                                   cert_time_to_seconds)}
+                                   cert_time_to_seconds, cadata_pem, cadata_der,
+                                   sslobject_server, sslobject_client)}

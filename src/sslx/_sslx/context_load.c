@@ -13,14 +13,17 @@
 #define SSLX_PASSWORD_MAX 1024
 
 /* A failed file load: OSError when OpenSSL's first error is a system
- * error (a missing or unreadable file), else SSLError from the queue. */
+ * error (a missing or unreadable file) or when reading failed because
+ * the path is a directory (fopen() succeeds there, OpenSSL only sees an
+ * empty PEM stream; the stdlib reports IsADirectoryError), else SSLError
+ * from the queue.  `read_errno` is errno as the failed load left it. */
 static PyObject *
-raise_load_error(sslx_state *st, PyObject *filename, const char *fallback)
+raise_load_error(sslx_state *st, PyObject *filename, const char *fallback, int read_errno)
 {
     unsigned long err = ERR_peek_error();
-    if (err != 0 && ERR_SYSTEM_ERROR(err)) {
+    if ((err != 0 && ERR_SYSTEM_ERROR(err)) || read_errno == EISDIR) {
         ERR_clear_error();
-        errno = ERR_GET_REASON(err);
+        errno = read_errno == EISDIR ? EISDIR : ERR_GET_REASON(err);
         if (filename)
             return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, filename);
         return PyErr_SetFromErrno(PyExc_OSError);
@@ -183,12 +186,16 @@ read_private_key(const char *path, password_source *src)
  * the failure.  Runs without the GIL. */
 static int
 use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
-                  password_source *src)
+                  password_source *src, int *read_errno)
 {
-    if (SSL_CTX_use_certificate_chain_file(ctx, certpath) != 1)
+    errno = 0;
+    if (SSL_CTX_use_certificate_chain_file(ctx, certpath) != 1) {
+        *read_errno = errno;
         return -1;
+    }
     EVP_PKEY *pkey = read_private_key(keypath, src);
     if (pkey == NULL) {
+        *read_errno = errno;
         /* Report a key that cannot be read like OpenSSL's own
          * SSL_CTX_use_PrivateKey_file() does. */
         if (!ERR_SYSTEM_ERROR(ERR_peek_error()))
@@ -207,7 +214,7 @@ sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
     PyObject *certpath = NULL, *keypath = NULL, *result = NULL;
     password_source src;
-    int rc;
+    int rc, read_errno = 0;
     sslx_state *st = SSLX_CTX_STATE(self);
     memset(&src, 0, sizeof(src));
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain", kwlist, &certfile,
@@ -222,7 +229,7 @@ sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     password_source *srcp = password != Py_None ? &src : NULL;
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    rc = use_chain_and_key(self->ctx, cp, kp, srcp);
+    rc = use_chain_and_key(self->ctx, cp, kp, srcp, &read_errno);
     Py_END_ALLOW_THREADS
     if (src.failed) {
         /* The callable's exception is the cause. */
@@ -230,7 +237,7 @@ sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
         goto done;
     }
     if (rc < 0) {
-        raise_load_error(st, NULL, "failed to load certificate chain");
+        raise_load_error(st, NULL, "failed to load certificate chain", read_errno);
         goto done;
     }
     result = Py_NewRef(Py_None);
@@ -343,7 +350,7 @@ static PyObject *
 load_ca_files(sslx_context *self, sslx_state *st, PyObject *cafile, PyObject *capath)
 {
     PyObject *fpath = NULL, *dpath = NULL, *result = NULL;
-    int ok;
+    int ok, read_errno;
     if ((cafile != Py_None && fs_path(cafile, "cafile", &fpath) < 0)
         || (capath != Py_None && fs_path(capath, "capath", &dpath) < 0))
         goto done;
@@ -353,10 +360,12 @@ load_ca_files(sslx_context *self, sslx_state *st, PyObject *cafile, PyObject *ca
     const char *d = dpath ? PyBytes_AS_STRING(dpath) : NULL;
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
+    errno = 0;
     ok = SSL_CTX_load_verify_locations(self->ctx, f, d) == 1;
+    read_errno = errno;
     Py_END_ALLOW_THREADS
     if (!ok)
-        raise_load_error(st, NULL, "failed to load verify locations");
+        raise_load_error(st, NULL, "failed to load verify locations", read_errno);
     else
         result = Py_NewRef(Py_None);
 done:
@@ -517,16 +526,19 @@ sslx_ctx_load_dh_params(sslx_context *self, PyObject *path)
 {
     PyObject *bpath;
     EVP_PKEY *params;
+    int read_errno;
     sslx_state *st = SSLX_CTX_STATE(self);
     if (!PyUnicode_FSConverter(path, &bpath))
         return NULL;
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
+    errno = 0;
     params = read_dh_params(PyBytes_AS_STRING(bpath));
+    read_errno = errno;
     Py_END_ALLOW_THREADS
     Py_DECREF(bpath);
     if (params == NULL)
-        return raise_load_error(st, path, "cannot read DH parameters");
+        return raise_load_error(st, path, "cannot read DH parameters", read_errno);
     if (SSL_CTX_set0_tmp_dh_pkey(self->ctx, params) != 1) {
         EVP_PKEY_free(params);
         return sslx_raise_from_queue(st, NULL, "cannot use DH parameters", SSLX_HERE);
