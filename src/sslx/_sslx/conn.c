@@ -397,6 +397,7 @@ typedef struct {
     sslx_conn *conn;
     int outgoing;           /* which side this BIO is */
     PyObject *method;       /* the bound read() or write(), looked up once */
+    int lend;               /* write() copies at once: lend it a memoryview */
 } foreign_bio;
 
 /* Up to `len` bytes from the Python incoming object into `out`.  The
@@ -476,10 +477,18 @@ foreign_write(BIO *b, const char *in, size_t len, size_t *done)
     }
     if (len > PY_SSIZE_T_MAX)
         len = PY_SSIZE_T_MAX;
-    PyObject *data = PyBytes_FromStringAndSize(in, (Py_ssize_t)len);
+    PyObject *data = fb->lend ? PyMemoryView_FromMemory((char *)in, (Py_ssize_t)len, PyBUF_READ)
+                              : PyBytes_FromStringAndSize(in, (Py_ssize_t)len);
     if (data == NULL)
         return 0;
     PyObject *res = PyObject_CallOneArg(fb->method, data);
+    if (fb->lend) {
+        /* The view must not outlive OpenSSL's buffer. */
+        PyObject *released = PyObject_CallMethod(data, "release", NULL);
+        if (released == NULL)
+            Py_CLEAR(res);
+        Py_XDECREF(released);
+    }
     Py_DECREF(data);
     if (res == NULL)
         return 0;
@@ -562,6 +571,10 @@ foreign_bio_new(sslx_conn *c, PyObject *obj, int outgoing)
     fb->conn = c;
     fb->outgoing = outgoing;
     fb->method = method;
+    /* The stdlib's MemoryBIO copies what write() is given and keeps no
+     * reference: it may borrow OpenSSL's record instead of a copy.  Any
+     * other object gets bytes of its own. */
+    fb->lend = outgoing && strcmp(Py_TYPE(obj)->tp_name, "_ssl.MemoryBIO") == 0;
     BIO_set_data(bio, fb);
     BIO_set_init(bio, 1);
     return bio;
