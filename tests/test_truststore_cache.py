@@ -269,3 +269,25 @@ def test_cached_load_is_cheap(stdlib_ssl):
         client(sslx, cafile=bundle)
     cached = (time.perf_counter() - t0) / 10
     assert cached < parse / 5, (cached, parse)
+
+
+def test_many_threads_share_the_default_store(stdlib_ssl):
+    expected = view(stdlib_ssl.create_default_context())
+    barrier = threading.Barrier(8)
+    views, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(10)
+            for _ in range(5):
+                views.append(view(sslx.create_default_context()))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert len(views) == 40 and all(v == expected for v in views)
