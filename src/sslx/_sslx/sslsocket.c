@@ -18,6 +18,18 @@
  * Closing from another thread needs no lock here: every engine operation
  * holds its own reference to the SSL* (conn.h), so sslx_conn_stop() from
  * close() cannot free it under a call waiting in another thread.
+ *
+ * Deliberate differences from the stdlib (which is otherwise the model):
+ *   - sendall() has one deadline for the whole buffer, like a plain
+ *     socket's sendall() since 3.5; the stdlib restarts it per send().
+ *   - detach() drops the TLS state with the descriptor; the stdlib keeps
+ *     answering cipher() etc. for a socket it no longer owns.
+ *   - SSLSocket.__new__() refuses like SSLSocket(), instead of handing
+ *     out an object without a connection behind it.
+ *   - A bad server_hostname/session closes the socket just taken over on
+ *     every version (3.13's stdlib does; 3.10-3.12 leave it to the GC).
+ *   - The deprecated module-level wrap_socket() stays on 3.12+ (the spec
+ *     is 3.10's); the stdlib removed it there.
  */
 #include <errno.h>
 #include <limits.h>
