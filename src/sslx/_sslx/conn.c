@@ -242,8 +242,11 @@ create_ssl(sslx_conn *c)
     return 0;
 }
 
+static BIO *foreign_bio_new(sslx_conn *c, PyObject *obj, int outgoing);
+static PyObject **foreign_bio_method(sslx_conn *c, BIO *bio, int foreign);
+
 /* The BIO the SSL uses for one MemoryBIO object: its own for sslx's
- * (one more reference), a fresh memory BIO to copy through otherwise. */
+ * (one more reference), one that calls the Python object otherwise. */
 static BIO *
 bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign)
 {
@@ -262,12 +265,13 @@ bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign
                      argname, Py_TYPE(obj)->tp_name);
         return NULL;
     }
-    BIO *bio = BIO_new(BIO_s_mem());
+    BIO *bio = foreign_bio_new(c, obj, foreign == &c->foreign_out);
     if (bio == NULL) {
-        PyErr_NoMemory();
+        ERR_clear_error();
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         return NULL;
     }
-    BIO_set_mem_eof_return(bio, -1);
     *foreign = 1;
     return bio;
 }
@@ -341,6 +345,12 @@ sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
     Py_VISIT(c->session);
     Py_VISIT(c->incoming);
     Py_VISIT(c->outgoing);
+    PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
+    if (m != NULL)
+        Py_VISIT(*m);
+    m = foreign_bio_method(c, c->out_bio, c->foreign_out);
+    if (m != NULL)
+        Py_VISIT(*m);
     return 0;
 }
 
@@ -352,6 +362,12 @@ sslx_conn_clear(sslx_conn *c)
     Py_CLEAR(c->server_hostname);
     Py_CLEAR(c->incoming);
     Py_CLEAR(c->outgoing);
+    PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
+    if (m != NULL)
+        Py_CLEAR(*m);
+    m = foreign_bio_method(c, c->out_bio, c->foreign_out);
+    if (m != NULL)
+        Py_CLEAR(*m);
 }
 
 void
@@ -366,16 +382,40 @@ sslx_conn_free(sslx_conn *c)
     }
 }
 
-/* ---- foreign MemoryBIO objects: copy bytes in and out ---- */
+/* ---- foreign MemoryBIO objects: a BIO that calls them ----
+ *
+ * For a MemoryBIO that is not sslx's (asyncio passes the stdlib's), the
+ * SSL's BIOs are of the method below: the incoming side asks the Python
+ * object for bytes only when and as many as OpenSSL needs, and the
+ * outgoing side hands each record to write() as OpenSSL produces it.  The
+ * operation keeps the GIL for that (run_once), which for memory-only work
+ * costs less than releasing it and copying before and after every call.
+ * A Python exception in read()/write() fails the OpenSSL call; run_op
+ * finds it set and raises it. */
 
-/* Move everything the Python incoming object holds into our BIO, and
- * its end of file. */
-static int
-pull_incoming(sslx_conn *c)
+typedef struct {
+    sslx_conn *conn;
+    int outgoing;           /* which side this BIO is */
+    PyObject *method;       /* the bound read() or write(), looked up once */
+    int lend;               /* write() copies at once: lend it a memoryview */
+} foreign_bio;
+
+/* Up to `len` bytes from the Python incoming object into `out`.  The
+ * number copied (0: none, EOF noted in conn->foreign_in_eof), or -1 with
+ * a Python exception. */
+static Py_ssize_t
+foreign_take(sslx_conn *c, PyObject *read_method, char *out, size_t len)
 {
-    if (!c->foreign_in || c->foreign_in_eof)
-        return 0;
-    PyObject *data = PyObject_CallMethod(c->incoming, "read", NULL);
+    if (c->incoming == NULL || read_method == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS connection is closed");
+        return -1;
+    }
+    Py_ssize_t want = len > (size_t)PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX : (Py_ssize_t)len;
+    PyObject *size = PyLong_FromSsize_t(want);
+    if (size == NULL)
+        return -1;
+    PyObject *data = PyObject_CallOneArg(read_method, size);
+    Py_DECREF(size);
     if (data == NULL)
         return -1;
     Py_buffer view;
@@ -383,18 +423,16 @@ pull_incoming(sslx_conn *c)
     Py_DECREF(data);
     if (rc < 0)
         return -1;
-    /* BIO_write takes an int length: feed big reads in pieces. */
-    for (Py_ssize_t off = 0; off < view.len;) {
-        int chunk = view.len - off > INT_MAX ? INT_MAX : (int)(view.len - off);
-        if (BIO_write(c->in_bio, (const char *)view.buf + off, chunk) != chunk) {
-            PyBuffer_Release(&view);
-            ERR_clear_error();
-            PyErr_NoMemory();
-            return -1;
-        }
-        off += chunk;
+    Py_ssize_t got = view.len;
+    if (got > want) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "MemoryBIO.read() returned more bytes than asked");
+        return -1;
     }
+    memcpy(out, view.buf, (size_t)got);
     PyBuffer_Release(&view);
+    if (got > 0)
+        return got;
     PyObject *eof = PyObject_GetAttrString(c->incoming, "eof");
     if (eof == NULL)
         return -1;
@@ -402,38 +440,144 @@ pull_incoming(sslx_conn *c)
     Py_DECREF(eof);
     if (is_eof < 0)
         return -1;
-    if (is_eof) {
-        c->foreign_in_eof = 1;
-        BIO_set_mem_eof_return(c->in_bio, 0);
-    }
+    c->foreign_in_eof = (unsigned char)is_eof;
     return 0;
 }
 
-/* Hand what OpenSSL wrote to the Python outgoing object. */
+/* OpenSSL asks for exactly what it needs (a record header, then the
+ * record), so bytes it has not asked for stay in the Python object, as
+ * with the stdlib. */
 static int
-push_outgoing(sslx_conn *c)
+foreign_read(BIO *b, char *out, size_t len, size_t *done)
 {
-    if (!c->foreign_out)
+    foreign_bio *fb = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    *done = 0;
+    if (len == 0)
         return 0;
-    size_t pending = BIO_ctrl_pending(c->out_bio);
-    if (pending == 0)
-        return 0;
-    if (pending > INT_MAX)
-        pending = INT_MAX;
-    PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pending);
-    if (data == NULL)
-        return -1;
-    int n = BIO_read(c->out_bio, PyBytes_AS_STRING(data), (int)pending);
-    if (n != (int)pending) {
-        Py_DECREF(data);
-        ERR_clear_error();
-        PyErr_SetString(PyExc_SystemError, "memory BIO returned fewer bytes than pending");
-        return -1;
+    Py_ssize_t got = foreign_take(fb->conn, fb->method, out, len);
+    if (got > 0) {
+        *done = (size_t)got;
+        return 1;
     }
-    PyObject *res = PyObject_CallMethod(c->outgoing, "write", "O", data);
+    if (got == 0 && !fb->conn->foreign_in_eof)
+        BIO_set_retry_read(b);
+    return 0;
+}
+
+static int
+foreign_write(BIO *b, const char *in, size_t len, size_t *done)
+{
+    foreign_bio *fb = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    *done = 0;
+    if (fb->conn->outgoing == NULL || fb->method == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS connection is closed");
+        return 0;
+    }
+    if (len > PY_SSIZE_T_MAX)
+        len = PY_SSIZE_T_MAX;
+    PyObject *data = fb->lend ? PyMemoryView_FromMemory((char *)in, (Py_ssize_t)len, PyBUF_READ)
+                              : PyBytes_FromStringAndSize(in, (Py_ssize_t)len);
+    if (data == NULL)
+        return 0;
+    PyObject *res = PyObject_CallOneArg(fb->method, data);
+    if (fb->lend) {
+        /* The view must not outlive OpenSSL's buffer. */
+        PyObject *released = PyObject_CallMethod(data, "release", NULL);
+        if (released == NULL)
+            Py_CLEAR(res);
+        Py_XDECREF(released);
+    }
     Py_DECREF(data);
-    Py_XDECREF(res);
-    return res ? 0 : -1;
+    if (res == NULL)
+        return 0;
+    Py_DECREF(res);
+    *done = len;
+    return 1;
+}
+
+static long
+foreign_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)num;
+    (void)ptr;
+    foreign_bio *fb = BIO_get_data(b);
+    switch (cmd) {
+    case BIO_CTRL_PENDING:
+    case BIO_CTRL_WPENDING:
+        return 0;
+    case BIO_CTRL_EOF:
+        return !fb->outgoing && fb->conn->foreign_in_eof;
+    case BIO_CTRL_FLUSH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+foreign_destroy(BIO *b)
+{
+    foreign_bio *fb = BIO_get_data(b);
+    if (fb != NULL) {
+        /* SSL_free runs with the GIL held (conn.c never frees an SSL
+         * without it), so the reference can be dropped here. */
+        Py_CLEAR(fb->method);
+        OPENSSL_free(fb);
+        BIO_set_data(b, NULL);
+    }
+    return 1;
+}
+
+/* Where a foreign BIO keeps its bound method (for GC), or NULL. */
+static PyObject **
+foreign_bio_method(sslx_conn *c, BIO *bio, int foreign)
+{
+    if (c->ssl == NULL || bio == NULL || !foreign)
+        return NULL;
+    foreign_bio *fb = BIO_get_data(bio);
+    return fb != NULL ? &fb->method : NULL;
+}
+
+/* The method, made on first use (under the GIL, which serialises that). */
+static BIO_METHOD *foreign_method;
+
+static BIO *
+foreign_bio_new(sslx_conn *c, PyObject *obj, int outgoing)
+{
+    PyObject *method = PyObject_GetAttrString(obj, outgoing ? "write" : "read");
+    if (method == NULL)
+        return NULL;
+    if (foreign_method == NULL) {
+        BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                     "sslx foreign MemoryBIO");
+        if (m == NULL || !BIO_meth_set_read_ex(m, foreign_read)
+            || !BIO_meth_set_write_ex(m, foreign_write) || !BIO_meth_set_ctrl(m, foreign_ctrl)
+            || !BIO_meth_set_destroy(m, foreign_destroy)) {
+            BIO_meth_free(m);
+            Py_DECREF(method);
+            return NULL;
+        }
+        foreign_method = m;
+    }
+    foreign_bio *fb = OPENSSL_zalloc(sizeof(*fb));
+    BIO *bio = fb ? BIO_new(foreign_method) : NULL;
+    if (bio == NULL) {
+        OPENSSL_free(fb);
+        Py_DECREF(method);
+        return NULL;
+    }
+    fb->conn = c;
+    fb->outgoing = outgoing;
+    fb->method = method;
+    /* The stdlib's MemoryBIO copies what write() is given and keeps no
+     * reference: it may borrow OpenSSL's record instead of a copy.  Any
+     * other object gets bytes of its own. */
+    fb->lend = outgoing && strcmp(Py_TYPE(obj)->tp_name, "_ssl.MemoryBIO") == 0;
+    BIO_set_data(bio, fb);
+    BIO_set_init(bio, 1);
+    return bio;
 }
 
 /* ---- running one OpenSSL call ---- */
@@ -455,11 +599,8 @@ typedef struct {
 /* One call with the GIL released; errno and SSL_get_error saved before
  * anything else can touch them. */
 static void
-run_once(SSL *ssl, op_state *op)
+run_call(SSL *ssl, op_state *op)
 {
-    op->done = 0;
-    ERR_clear_error();
-    Py_BEGIN_ALLOW_THREADS
     errno = 0;
     switch (op->kind) {
     case OP_HANDSHAKE:
@@ -481,6 +622,20 @@ run_once(SSL *ssl, op_state *op)
         op->ssl_err = SSL_ERROR_NONE;
     else
         op->ssl_err = SSL_get_error(ssl, op->ret);
+}
+
+/* One call, with the GIL released unless the BIOs call Python. */
+static void
+run_once(SSL *ssl, op_state *op, int keep_gil)
+{
+    op->done = 0;
+    ERR_clear_error();
+    if (keep_gil) {
+        run_call(ssl, op);
+        return;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    run_call(ssl, op);
     Py_END_ALLOW_THREADS
 }
 
@@ -599,15 +754,10 @@ run_op(sslx_conn *c, op_state *op, double timeout)
     if (!socket_mode)
         timeout = 0;
     for (;;) {
-        if (pull_incoming(c) < 0)
-            return -1;
-        run_once(op->ssl, op);
-        if (push_outgoing(c) < 0) {
-            ERR_clear_error();
-            return -1;
-        }
+        run_once(op->ssl, op, c->foreign_in || c->foreign_out);
         if (PyErr_Occurred()) {
-            /* A callback (SNI, ALPN...) raised during the call. */
+            /* A callback (SNI, ALPN...) or a foreign BIO raised during
+             * the call. */
             ERR_clear_error();
             return -1;
         }

@@ -42,8 +42,9 @@
  *           "The write operation timed out" /
  *           "The handshake operation timed out").
  * In BIO mode `timeout` is ignored: every call is non-blocking.  For
- * stdlib (foreign) MemoryBIO objects the engine copies their bytes into
- * its own memory BIO before each call and out after it, with the GIL held.
+ * stdlib (foreign) MemoryBIO objects the SSL's BIOs call the objects'
+ * read()/write() when OpenSSL needs or produces bytes, and the call runs
+ * with the GIL held (conn.c, "foreign MemoryBIO objects").
  *
  * OpenSSL callbacks (SNI, ALPN, keylog in context.c) find the Python
  * connection object with SSL_get_ex_data(ssl, st->ssl_ex_index) (a

@@ -53,6 +53,12 @@ sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "size should not be negative");
         return NULL;
     }
+    /* One SSL_read returns at most one record's plaintext (16 KiB), so a
+     * bigger buffer is never filled: allocating what was asked (asyncio
+     * asks for 256 KiB) would cost an mmap/munmap and page faults on
+     * every call, and the result is the same. */
+    if (len > SSL3_RT_MAX_PLAIN_LENGTH)
+        len = SSL3_RT_MAX_PLAIN_LENGTH;
     PyObject *result = PyBytes_FromStringAndSize(NULL, len);
     if (result == NULL)
         return NULL;

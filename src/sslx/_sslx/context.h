@@ -37,7 +37,8 @@ typedef struct {
     /* Trust store sharing (truststore.h).  Replaced stores stay referenced
      * here until dealloc, so a handshake still verifying with one in
      * another thread never sees it freed. */
-    X509_STORE *shared_store;   /* the shared default store, once used */
+    X509_STORE *shared_store;   /* the shared store (default or a CA file), once used */
+    int shared_default;         /* shared_store is the default paths' store */
     X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
     int store_modified;         /* CAs/CRLs were added to a private store */
     PyObject *weakreflist;

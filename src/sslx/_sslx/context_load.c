@@ -248,6 +248,121 @@ done:
     return result;
 }
 
+/* ---- the trust store: shared, immutable stores; private copy on write ----
+ *
+ * A context that has loaded no CAs yet ("fresh") and then loads the
+ * default paths or one CA file takes the process-wide parsed store for
+ * them (truststore.h) as its own, by reference.  Anything else (a second
+ * file, cadata, a capath) first gives the context a private copy, into
+ * which cached stores are merged rather than parsed again. */
+
+static int
+uses_shared_store(sslx_context *self)
+{
+    return self->shared_store != NULL
+           && SSL_CTX_get_cert_store(self->ctx) == self->shared_store;
+}
+
+static int
+store_is_fresh(sslx_context *self)
+{
+    return !self->store_modified && !uses_shared_store(self);
+}
+
+int
+sslx_ctx_private_store(sslx_context *self)
+{
+    if (uses_shared_store(self)) {
+        X509_STORE *copy;
+        ERR_clear_error();
+        Py_BEGIN_ALLOW_THREADS
+        copy = sslx_truststore_copy(self->shared_store, self->shared_default);
+        Py_END_ALLOW_THREADS
+        if (copy == NULL) {
+            sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot copy the trust store",
+                                  SSLX_HERE);
+            return -1;
+        }
+        SSL_CTX_set_cert_store(self->ctx, copy);   /* self->shared_store keeps its ref */
+    }
+    self->store_modified = 1;
+    return 0;
+}
+
+/* Make `shared` (a reference, taken over) the store of a fresh context;
+ * its own empty store stays referenced until dealloc. */
+static void
+adopt_shared_store(sslx_context *self, X509_STORE *shared, int is_default)
+{
+    X509_STORE *own = SSL_CTX_get_cert_store(self->ctx);
+    if (self->initial_store == NULL && own != NULL && X509_STORE_up_ref(own))
+        self->initial_store = own;
+    X509_STORE_free(self->shared_store);
+    self->shared_store = shared;                   /* our reference */
+    self->shared_default = is_default;
+    SSL_CTX_set1_cert_store(self->ctx, shared);    /* the SSL_CTX's own */
+}
+
+/* Use the cached store `shared` (a reference, taken over): shared as is
+ * by a fresh context, merged into a private store otherwise.  The GIL
+ * may have been released since the caller looked, so freshness is
+ * checked here.  0 or -1 with an exception. */
+static int
+use_cached_store(sslx_context *self, X509_STORE *shared, int is_default)
+{
+    int ok;
+    if (store_is_fresh(self)) {
+        adopt_shared_store(self, shared, is_default);
+        return 0;
+    }
+    if (sslx_ctx_private_store(self) < 0) {
+        X509_STORE_free(shared);
+        return -1;
+    }
+    X509_STORE *own = SSL_CTX_get_cert_store(self->ctx);
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    ok = sslx_truststore_merge(own, shared, is_default) == 0;
+    Py_END_ALLOW_THREADS
+    X509_STORE_free(shared);
+    if (!ok) {
+        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot add to the trust store",
+                              SSLX_HERE);
+        return -1;
+    }
+    return 0;
+}
+
+/* load_verify_locations(cafile=path) through the cache: 1 done, 0 not
+ * cached (the caller loads the file itself, which reports the error
+ * exactly as OpenSSL words it), -1 with an exception. */
+static int
+load_cached_cafile(sslx_context *self, const char *path)
+{
+    X509_STORE *shared = sslx_truststore_file(path);
+    if (shared == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    return use_cached_store(self, shared, 0) < 0 ? -1 : 1;
+}
+
+PyObject *
+sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
+{
+    (void)unused;
+    if (uses_shared_store(self) && self->shared_default)
+        Py_RETURN_NONE;                   /* the defaults are loaded already */
+    ERR_clear_error();
+    X509_STORE *shared = sslx_truststore_default();
+    if (shared == NULL)
+        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
+                                     "failed to set default verify paths", SSLX_HERE);
+    if (use_cached_store(self, shared, 1) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 /* ---- load_verify_locations ---- */
 
 /* Add every certificate of `data` (PEM text or concatenated DER) to
@@ -354,6 +469,13 @@ load_ca_files(sslx_context *self, sslx_state *st, PyObject *cafile, PyObject *ca
     if ((cafile != Py_None && fs_path(cafile, "cafile", &fpath) < 0)
         || (capath != Py_None && fs_path(capath, "capath", &dpath) < 0))
         goto done;
+    if (fpath != NULL && dpath == NULL) {
+        int cached = load_cached_cafile(self, PyBytes_AS_STRING(fpath));
+        if (cached != 0) {
+            result = cached < 0 ? NULL : Py_NewRef(Py_None);
+            goto done;
+        }
+    }
     if (sslx_ctx_private_store(self) < 0)
         goto done;
     const char *f = fpath ? PyBytes_AS_STRING(fpath) : NULL;
@@ -395,86 +517,6 @@ sslx_ctx_load_verify_locations(sslx_context *self, PyObject *args, PyObject *kwd
     }
     if (cadata != Py_None)
         return load_cadata(self, st, cadata);
-    Py_RETURN_NONE;
-}
-
-/* ---- the trust store: shared default, private copy on write ---- */
-
-static int
-uses_shared_store(sslx_context *self)
-{
-    return self->shared_store != NULL
-           && SSL_CTX_get_cert_store(self->ctx) == self->shared_store;
-}
-
-int
-sslx_ctx_private_store(sslx_context *self)
-{
-    if (uses_shared_store(self)) {
-        X509_STORE *copy;
-        ERR_clear_error();
-        Py_BEGIN_ALLOW_THREADS
-        copy = sslx_truststore_copy(self->shared_store);
-        Py_END_ALLOW_THREADS
-        if (copy == NULL) {
-            sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot copy the trust store",
-                                  SSLX_HERE);
-            return -1;
-        }
-        SSL_CTX_set_cert_store(self->ctx, copy);   /* self->shared_store keeps its ref */
-    }
-    self->store_modified = 1;
-    return 0;
-}
-
-/* Switch a context that has loaded nothing yet to the shared default
- * store; its own empty store stays referenced until dealloc.  Returns 1
- * when switched, 0 when another thread loaded CAs meanwhile (the GIL is
- * released while the store is built), -1 on error. */
-static int
-use_shared_default_store(sslx_context *self)
-{
-    ERR_clear_error();
-    X509_STORE *shared = sslx_truststore_default();
-    if (shared == NULL) {
-        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "failed to set default verify paths",
-                              SSLX_HERE);
-        return -1;
-    }
-    if (self->store_modified || uses_shared_store(self)) {
-        X509_STORE_free(shared);
-        return 0;
-    }
-    X509_STORE *own = SSL_CTX_get_cert_store(self->ctx);
-    if (self->initial_store == NULL && own != NULL && X509_STORE_up_ref(own))
-        self->initial_store = own;
-    X509_STORE_free(self->shared_store);
-    self->shared_store = shared;                   /* our reference */
-    SSL_CTX_set1_cert_store(self->ctx, shared);    /* the SSL_CTX's own */
-    return 1;
-}
-
-PyObject *
-sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
-{
-    (void)unused;
-    int ok;
-    if (uses_shared_store(self))
-        Py_RETURN_NONE;                   /* the defaults are loaded already */
-    if (!self->store_modified) {
-        int switched = use_shared_default_store(self);
-        if (switched != 0)
-            return switched < 0 ? NULL : Py_NewRef(Py_None);
-        if (uses_shared_store(self))
-            Py_RETURN_NONE;
-    }
-    ERR_clear_error();
-    Py_BEGIN_ALLOW_THREADS
-    ok = SSL_CTX_set_default_verify_paths(self->ctx) == 1;
-    Py_END_ALLOW_THREADS
-    if (!ok)
-        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
-                                     "failed to set default verify paths", SSLX_HERE);
     Py_RETURN_NONE;
 }
 

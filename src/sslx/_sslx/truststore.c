@@ -149,13 +149,115 @@ copy_objects(X509_STORE *from, X509_STORE *to)
     return ok ? 0 : -1;
 }
 
+int
+sslx_truststore_merge(X509_STORE *to, X509_STORE *from, int default_lookups)
+{
+    if (copy_objects(from, to) < 0)
+        return -1;
+    return default_lookups ? add_default_lookups(to) : 0;
+}
+
 X509_STORE *
-sslx_truststore_copy(X509_STORE *shared)
+sslx_truststore_copy(X509_STORE *shared, int default_lookups)
 {
     X509_STORE *store = X509_STORE_new();
-    if (store == NULL || copy_objects(shared, store) < 0 || add_default_lookups(store) < 0) {
+    if (store == NULL || sslx_truststore_merge(store, shared, default_lookups) < 0) {
         X509_STORE_free(store);
         return NULL;
     }
+    return store;
+}
+
+/* ---- CA files: a small table keyed by path and the file's identity ---- */
+
+#define FILE_CACHE_SLOTS 16
+
+typedef struct {
+    char *path;             /* PyMem_RawMalloc'd, NULL for a free slot */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    X509_STORE *store;
+    unsigned long last_use;
+} file_entry;
+
+/* Guarded by cache_lock, like the default store. */
+static file_entry file_cache[FILE_CACHE_SLOTS];
+static unsigned long file_clock;
+
+static int
+same_file(const file_entry *e, const char *path, const struct stat *sb)
+{
+    return e->path != NULL && strcmp(e->path, path) == 0 && e->dev == sb->st_dev
+           && e->ino == sb->st_ino && e->size == sb->st_size
+           && e->mtime.tv_sec == sb->st_mtim.tv_sec && e->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* The slot for `path`: its own (stale or not), else a free one, else the
+ * least recently used. */
+static file_entry *
+file_slot(const char *path)
+{
+    file_entry *victim = &file_cache[0];
+    for (int i = 0; i < FILE_CACHE_SLOTS; i++) {
+        file_entry *e = &file_cache[i];
+        if (e->path != NULL && strcmp(e->path, path) == 0)
+            return e;
+        if (victim->path != NULL && (e->path == NULL || e->last_use < victim->last_use))
+            victim = e;
+    }
+    return victim;
+}
+
+static X509_STORE *
+parse_file_store(const char *path)
+{
+    X509_STORE *store = X509_STORE_new();
+    if (store != NULL && X509_STORE_load_file(store, path) != 1) {
+        X509_STORE_free(store);
+        return NULL;
+    }
+    return store;
+}
+
+/* Runs without the GIL, holding cache_lock: one parse per file version,
+ * however many threads ask at once. */
+static X509_STORE *
+cached_file_store(const char *path, const struct stat *sb)
+{
+    file_entry *e = file_slot(path);
+    if (!same_file(e, path, sb)) {
+        size_t len = strlen(path) + 1;
+        char *copy = PyMem_RawMalloc(len);
+        X509_STORE *fresh = copy ? parse_file_store(path) : NULL;
+        if (fresh == NULL) {
+            PyMem_RawFree(copy);
+            return NULL;
+        }
+        memcpy(copy, path, len);
+        X509_STORE_free(e->store);    /* contexts using it keep their references */
+        PyMem_RawFree(e->path);
+        *e = (file_entry){.path = copy, .dev = sb->st_dev, .ino = sb->st_ino,
+                          .size = sb->st_size, .mtime = sb->st_mtim, .store = fresh};
+    }
+    e->last_use = ++file_clock;
+    return X509_STORE_up_ref(e->store) ? e->store : NULL;
+}
+
+X509_STORE *
+sslx_truststore_file(const char *path)
+{
+    struct stat sb;
+    X509_STORE *store = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    /* Only regular files: what a FIFO or device yields may change
+     * without the identity changing. */
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        PyThread_acquire_lock(cache_lock, WAIT_LOCK);
+        store = cached_file_store(path, &sb);
+        PyThread_release_lock(cache_lock);
+    }
+    Py_END_ALLOW_THREADS
     return store;
 }

@@ -1,4 +1,5 @@
-/* truststore.h - the process-wide cache of the default trust store.
+/* truststore.h - the process-wide cache of parsed trust stores: the
+ * default paths' store and those of CA files.
  *
  * Parsing the system CA bundle costs tens of milliseconds; creating an
  * SSL_CTX a fraction of one.  Contexts that load the default CA
@@ -21,9 +22,23 @@ int sslx_truststore_init(void);
  * set.  Call with the GIL held; it is released while parsing. */
 X509_STORE *sslx_truststore_default(void);
 
-/* A private, modifiable copy of a shared default store: the same
- * certificates and CRLs, the same lazy directory lookups.  New store or
- * NULL with the OpenSSL queue set.  Needs no GIL. */
-X509_STORE *sslx_truststore_copy(X509_STORE *shared);
+/* The shared store holding the certificates and CRLs of the PEM file
+ * `path`, parsed once per version of the file: the cache is keyed by
+ * path, device, inode, size and modification time, so a changed file is
+ * parsed again.  New reference, or NULL when the file is not a regular
+ * file or does not parse (nothing is cached then; the caller loads it the
+ * ordinary way to report the error).  Call with the GIL held; it is
+ * released while waiting and parsing. */
+X509_STORE *sslx_truststore_file(const char *path);
+
+/* Add the certificates and CRLs of `from` to `to` (they are shared by
+ * reference, immutable); with `default_lookups`, also the lazy
+ * directory and store-URI lookups the default paths install.  0, or -1
+ * with the OpenSSL queue set.  Needs no GIL. */
+int sslx_truststore_merge(X509_STORE *to, X509_STORE *from, int default_lookups);
+
+/* A private, modifiable copy of a shared store (merge into a new store).
+ * New store or NULL with the OpenSSL queue set.  Needs no GIL. */
+X509_STORE *sslx_truststore_copy(X509_STORE *shared, int default_lookups);
 
 #endif
