@@ -775,37 +775,34 @@ sslsocket_sendfile(PyObject *self, PyObject *args, PyObject *kwds)
     return call_base(self, x->conn.ssl ? "_sendfile_use_send" : "sendfile", args, kwds);
 }
 
+/* Datagram-style calls: refused once TLS is on, the base's when plain. */
 static PyObject *
-sslsocket_recvfrom(PyObject *self, PyObject *args, PyObject *kwds)
+plain_socket_only(PyObject *self, const char *name, PyObject *args, PyObject *kwds)
 {
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
     if (x->conn.ssl != NULL)
-        return refuse(self, PyExc_ValueError, "recvfrom");
-    return call_base(self, "recvfrom", args, kwds);
+        return refuse(self, PyExc_ValueError, name);
+    return call_base(self, name, args, kwds);
+}
+
+static PyObject *
+sslsocket_recvfrom(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    return plain_socket_only(self, "recvfrom", args, kwds);
 }
 
 static PyObject *
 sslsocket_recvfrom_into(PyObject *self, PyObject *args, PyObject *kwds)
 {
-    sock_ext *x = ext_of(self);
-    if (x == NULL)
-        return NULL;
-    if (x->conn.ssl != NULL)
-        return refuse(self, PyExc_ValueError, "recvfrom_into");
-    return call_base(self, "recvfrom_into", args, kwds);
+    return plain_socket_only(self, "recvfrom_into", args, kwds);
 }
 
 static PyObject *
 sslsocket_sendto(PyObject *self, PyObject *args, PyObject *kwds)
 {
-    sock_ext *x = ext_of(self);
-    if (x == NULL)
-        return NULL;
-    if (x->conn.ssl != NULL)
-        return refuse(self, PyExc_ValueError, "sendto");
-    return call_base(self, "sendto", args, kwds);
+    return plain_socket_only(self, "sendto", args, kwds);
 }
 
 /* Ancillary data cannot travel through TLS: always refused. */
