@@ -917,28 +917,31 @@ sslsocket_shutdown(PyObject *self, PyObject *args, PyObject *kwds)
     return call_base(self, "shutdown", args, kwds);
 }
 
+/* Drop the TLS state, then let socket.socket do `name` (no arguments). */
+static PyObject *
+release_then_base(PyObject *self, const char *name)
+{
+    sock_ext *x = ext_of(self);
+    if (x == NULL)
+        return NULL;
+    release_ssl(x);
+    return call_base_noargs(self, name);
+}
+
 /* socket.socket.close() calls _real_close() once no makefile() object
  * uses the socket any more. */
 static PyObject *
 sslsocket_real_close(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    sock_ext *x = ext_of(self);
-    if (x == NULL)
-        return NULL;
-    release_ssl(x);
-    return call_base_noargs(self, "_real_close");
+    return release_then_base(self, "_real_close");
 }
 
 static PyObject *
 sslsocket_detach(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    sock_ext *x = ext_of(self);
-    if (x == NULL)
-        return NULL;
-    release_ssl(x);
-    return call_base_noargs(self, "detach");
+    return release_then_base(self, "detach");
 }
 
 /* connect()/connect_ex(): the TLS client starts once the TCP connection
