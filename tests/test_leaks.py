@@ -124,23 +124,19 @@ def measure_standalone(cafile, server_certfile, ca_pem, batches=10, per_batch=20
 
 if __name__ == "__main__":
     # Long run for valgrind / LeakSanitizer: python tests/test_leaks.py N
+    import tempfile
+
     import trustme
 
-    class Certs:
-        pass
-
-    import tempfile
     d = tempfile.mkdtemp()
     ca = trustme.CA()
     server = ca.issue_cert("localhost")
-    c = Certs()
-    c.cafile = os.path.join(d, "ca.pem")
-    c.server_certfile = os.path.join(d, "server.pem")
-    ca.cert_pem.write_to_path(c.cafile)
-    server.private_key_and_cert_chain_pem.write_to_path(c.server_certfile)
-    c.ca_pem = ca.cert_pem.bytes().decode()
+    cafile, server_certfile = os.path.join(d, "ca.pem"), os.path.join(d, "server.pem")
+    ca.cert_pem.write_to_path(cafile)
+    server.private_key_and_cert_chain_pem.write_to_path(server_certfile)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     batches = 10
-    samples = measure(sslx, c, batches=batches, per_batch=max(1, n // batches))
+    samples = measure_standalone(cafile, server_certfile, ca.cert_pem.bytes().decode(),
+                                 batches=batches, per_batch=max(1, n // batches))
     for i, (rss, objs) in enumerate(samples):
         print("batch %2d: rss %7d KiB  objects %d" % (i, rss, objs))
