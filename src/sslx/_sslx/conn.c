@@ -345,6 +345,7 @@ sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
     Py_VISIT(c->session);
     Py_VISIT(c->incoming);
     Py_VISIT(c->outgoing);
+    Py_VISIT(c->deferred_read_error);
     PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_VISIT(*m);
@@ -362,6 +363,7 @@ sslx_conn_clear(sslx_conn *c)
     Py_CLEAR(c->server_hostname);
     Py_CLEAR(c->incoming);
     Py_CLEAR(c->outgoing);
+    Py_CLEAR(c->deferred_read_error);
     PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_CLEAR(*m);
@@ -808,6 +810,124 @@ sslx_conn_handshake(sslx_conn *c, double timeout)
     return rc;
 }
 
+/* ---- reading ---- */
+
+/* Keep the pending exception for the next read (it is cleared here). */
+static void
+defer_read_error(sslx_conn *c)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value != NULL && tb != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    Py_XSETREF(c->deferred_read_error, value);
+}
+
+/* Raise the failure a previous read kept; 1 if there was one. */
+static int
+raise_deferred_read_error(sslx_conn *c)
+{
+    PyObject *value = c->deferred_read_error;
+    if (value == NULL)
+        return 0;
+    c->deferred_read_error = NULL;
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(value)), value,
+                  PyException_GetTraceback(value));
+    return 1;
+}
+
+/* BIO mode, after a first successful SSL_read: every byte OpenSSL could
+ * decrypt is already in memory, so go on with the next records until the
+ * buffer is full or the incoming bytes run out.  One Python call then
+ * moves up to `len` bytes instead of one record (16 KiB), which is most of
+ * the per-byte cost of driving TLS from Python (asyncio reads 256 KiB at
+ * a time).  Running out (want read), a close_notify (the next read sees
+ * it again) or any failure ends the loop with the bytes read so far; a
+ * failure is kept for the next read, so the bytes before it are delivered
+ * first, as they are with one record per call. */
+static void
+read_more_records(sslx_conn *c, op_state *op)
+{
+    char *base = op->buf;
+    size_t total = op->done, want = op->len;
+    int keep_gil = c->foreign_in || c->foreign_out;
+    while (total < want) {
+        op->buf = base + total;
+        op->len = want - total;
+        run_once(op->ssl, op, keep_gil);
+        if (PyErr_Occurred()) {
+            ERR_clear_error();
+            defer_read_error(c);
+            break;
+        }
+        if (op->ssl_err == SSL_ERROR_NONE) {
+            total += op->done;
+            continue;
+        }
+        if (op->ssl_err == SSL_ERROR_WANT_READ || op->ssl_err == SSL_ERROR_WANT_WRITE
+            || op->ssl_err == SSL_ERROR_ZERO_RETURN) {
+            ERR_clear_error();
+            break;
+        }
+        raise_op_error(c, op);
+        defer_read_error(c);
+        break;
+    }
+    op->buf = base;
+    op->len = want;
+    op->done = total;
+}
+
+/* The foreign incoming object's `pending`, or -1 with an exception. */
+static Py_ssize_t
+foreign_pending(sslx_conn *c)
+{
+    PyObject *v = PyObject_GetAttrString(c->incoming, "pending");
+    if (v == NULL)
+        return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return n;
+}
+
+Py_ssize_t
+sslx_conn_readable_bound(sslx_conn *c)
+{
+    const Py_ssize_t record = SSL3_RT_MAX_PLAIN_LENGTH;
+    if (c->mode != SSLX_CONN_BIO || c->ssl == NULL)
+        return record;
+    Py_ssize_t waiting = c->foreign_in ? foreign_pending(c)
+                                       : (Py_ssize_t)BIO_ctrl_pending(c->in_bio);
+    if (waiting < 0)
+        return -1;
+    /* Ciphertext is never shorter than its plaintext. */
+    Py_ssize_t bound = waiting + SSL_pending(c->ssl);
+    return bound > record ? bound : record;
+}
+
+/* A read's failure, already raised: 0 when it is the clean end of the
+ * stream (the exception is cleared), -1 otherwise. */
+static Py_ssize_t
+read_failure(sslx_conn *c, SSL *ssl, int ssl_err)
+{
+    if (ssl_err == SSL_ERROR_ZERO_RETURN
+        && SSL_get_shutdown(ssl) == SSL_RECEIVED_SHUTDOWN
+        && PyErr_ExceptionMatches(c->st->SSLZeroReturnError)) {
+        /* A close_notify from the peer (and none sent yet) is a clean end
+         * of stream: zero bytes, like the stdlib. */
+        PyErr_Clear();
+        return 0;
+    }
+    if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
+        PyErr_Clear();
+        return 0;
+    }
+    return -1;
+}
+
 Py_ssize_t
 sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
 {
@@ -816,19 +936,15 @@ sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
         return 0;
     if (op_begin(c, &op) < 0)
         return -1;
-    Py_ssize_t result = -1;
-    if (run_op(c, &op, timeout) == 0) {
+    Py_ssize_t result;
+    if (raise_deferred_read_error(c)) {
+        result = read_failure(c, op.ssl, SSL_ERROR_SSL);
+    } else if (run_op(c, &op, timeout) == 0) {
+        if (c->mode == SSLX_CONN_BIO && op.done < op.len)
+            read_more_records(c, &op);
         result = (Py_ssize_t)op.done;
-    } else if (op.ssl_err == SSL_ERROR_ZERO_RETURN
-               && SSL_get_shutdown(op.ssl) == SSL_RECEIVED_SHUTDOWN
-               && PyErr_ExceptionMatches(c->st->SSLZeroReturnError)) {
-        /* A close_notify from the peer (and none sent yet) is a clean end
-         * of stream: zero bytes, like the stdlib. */
-        PyErr_Clear();
-        result = 0;
-    } else if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
-        PyErr_Clear();
-        result = 0;
+    } else {
+        result = read_failure(c, op.ssl, op.ssl_err);
     }
     op_end(&op);
     return result;

@@ -9,6 +9,9 @@
  *   - the context setter calls sslx_context_adopt_ssl() (context.h).
  *   - added sslx_conn_apply_session(); conn.h includes session.h.
  *   - SSLX_CONN_METHODS gained get_verified_chain / get_unverified_chain.
+ *   - BIO mode: sslx_conn_read() reads record after record until `len` is
+ *     filled or the incoming bytes run out (field deferred_read_error);
+ *     added sslx_conn_readable_bound().
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
@@ -88,6 +91,10 @@ typedef struct sslx_conn {
     unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
     unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
     unsigned char shutdown_seen_zero;
+    /* BIO mode: a read that had already filled part of the caller's
+     * buffer when OpenSSL failed returns those bytes; the failure (an
+     * exception instance) is kept here and raised by the next read. */
+    PyObject *deferred_read_error;
 } sslx_conn;
 
 /* The engine of `self` (an SSLObject or SSLSocket instance, or of a
@@ -132,6 +139,11 @@ int sslx_conn_handshake(sslx_conn *c, double timeout);
 /* Reads up to `len` bytes; 0 means the peer closed cleanly (close_notify)
  * or, with suppress_ragged_eofs, the connection ended without one. */
 Py_ssize_t sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout);
+/* An upper bound of the plaintext bytes a read could return now without
+ * waiting (BIO mode: decrypted bytes buffered in OpenSSL plus ciphertext
+ * waiting in the incoming BIO), at least one record's worth; socket mode
+ * and unknown: one record (16 KiB).  -1 with an exception. */
+Py_ssize_t sslx_conn_readable_bound(sslx_conn *c);
 Py_ssize_t sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout);
 /* Sends close_notify and waits (per timeout) for the peer's; 0 when both
  * directions are closed. */

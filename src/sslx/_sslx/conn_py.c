@@ -53,12 +53,14 @@ sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "size should not be negative");
         return NULL;
     }
-    /* One SSL_read returns at most one record's plaintext (16 KiB), so a
-     * bigger buffer is never filled: allocating what was asked (asyncio
-     * asks for 256 KiB) would cost an mmap/munmap and page faults on
-     * every call, and the result is the same. */
-    if (len > SSL3_RT_MAX_PLAIN_LENGTH)
-        len = SSL3_RT_MAX_PLAIN_LENGTH;
+    /* Allocate only what can be filled now: asyncio asks for 256 KiB
+     * whatever is waiting, and a buffer that big would cost an
+     * mmap/munmap and page faults on every call for the same result. */
+    Py_ssize_t bound = sslx_conn_readable_bound(c);
+    if (bound < 0)
+        return NULL;
+    if (len > bound)
+        len = bound;
     PyObject *result = PyBytes_FromStringAndSize(NULL, len);
     if (result == NULL)
         return NULL;
