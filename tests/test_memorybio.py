@@ -136,3 +136,35 @@ def test_same_errors_as_stdlib():
                 case(m)
             outcomes.append((type(info.value), str(info.value)))
         assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_operations_match_stdlib(seed):
+    """sslx's MemoryBIO keeps its own queue (not OpenSSL's memory BIO):
+    random interleavings of writes and reads, small and past its buffer
+    sizes (17 KiB first allocation, 256 KiB kept when emptied), give the
+    stdlib's results step by step."""
+    import random
+    rng = random.Random(seed)
+    ours, theirs = sslx.MemoryBIO(), stdlib_ssl.MemoryBIO()
+    counter = 0
+    for _ in range(400):
+        op = rng.random()
+        if op < 0.45:
+            n = rng.choice([0, 1, 5, 4096, 17 * 1024, 70000, 300000])
+            data = bytes((counter + i) % 251 for i in range(min(n, 1000))) * (n // 1000 + 1)
+            data = data[:n]
+            counter += 1
+            assert ours.write(data) == theirs.write(data)
+        elif op < 0.9:
+            n = rng.choice([-1, 0, 1, 100, 16384, 65536, 1 << 20])
+            assert ours.read(n) == theirs.read(n)
+        else:
+            assert ours.read() == theirs.read()
+        assert ours.pending == theirs.pending
+        assert ours.eof == theirs.eof
+    theirs.write_eof()
+    ours.write_eof()
+    assert (ours.eof, ours.pending) == (theirs.eof, theirs.pending)
+    assert ours.read() == theirs.read()
+    assert ours.eof and theirs.eof

@@ -1,5 +1,5 @@
-/* memorybio.h - MemoryBIO: an in-memory byte queue backed by an OpenSSL
- * memory BIO, so an SSLObject can read and write it with no copying. */
+/* memorybio.h - MemoryBIO: an in-memory byte queue behind an OpenSSL BIO
+ * of sslx's own method, so an SSLObject reads and writes it directly. */
 #ifndef SSLX_MEMORYBIO_H
 #define SSLX_MEMORYBIO_H
 
@@ -7,7 +7,7 @@
 
 typedef struct {
     PyObject_HEAD
-    BIO *bio;           /* BIO_s_mem(); SSL objects take extra references */
+    BIO *bio;           /* byte-queue BIO; SSL objects take extra references */
     int eof_written;    /* write_eof() was called */
 } sslx_memorybio;
 
