@@ -140,10 +140,10 @@ def test_same_errors_as_stdlib():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_random_operations_match_stdlib(seed):
-    """sslx's MemoryBIO keeps its own queue (not OpenSSL's memory BIO):
-    random interleavings of writes and reads, small and past its buffer
-    sizes (17 KiB first allocation, 256 KiB kept when emptied), give the
-    stdlib's results step by step."""
+    """sslx's MemoryBIO keeps its own queue of chunks (not OpenSSL's memory
+    BIO): random interleavings of writes and reads, small ones sharing a
+    4 KiB chunk and large ones spanning many, give the stdlib's results
+    step by step."""
     import random
     rng = random.Random(seed)
     ours, theirs = sslx.MemoryBIO(), stdlib_ssl.MemoryBIO()

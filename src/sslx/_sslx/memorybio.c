@@ -20,68 +20,68 @@ sslx_memorybio_check(sslx_state *st, PyObject *obj)
 
 /* ---- the byte queue ---- */
 
-/* Unread bytes are data[start:end].  After write_eof() (eof set), an
- * empty queue reads as end of file instead of "retry later". */
+/* The bytes are kept in a list of chunks, each freed as soon as it has
+ * been read: an idle MemoryBIO holds no buffer, and a burst never copies
+ * what is already queued to make room (a contiguous buffer would, when
+ * it grows).  A write first fills the free space of the last chunk, so
+ * small writes (handshake messages) share one allocation. */
+typedef struct chunk {
+    struct chunk *next;
+    size_t start, end, cap;     /* unread bytes are data[start:end] */
+    char data[];
+} chunk;
+
+/* After write_eof() (eof set), an empty queue reads as end of file
+ * instead of "retry later". */
 typedef struct {
-    char *data;
-    size_t start, end, cap;
+    chunk *head, *tail;
+    size_t pending;
     int eof;
 } byte_queue;
 
-/* A buffer emptied by a read is kept for the next bytes unless it grew
- * past this (then it is freed, so one burst does not pin memory).  Big
- * enough for what bulk transfers queue between two reads (asyncio moves
- * up to 256 KiB at a time), so steady traffic allocates nothing. */
-#define QUEUE_KEEP_CAPACITY (256 * 1024)
-/* The first allocation: one full TLS record and its overhead. */
-#define QUEUE_MIN_CAPACITY (17 * 1024)
+/* The smallest chunk: small writes are gathered up to this. */
+#define CHUNK_MIN_CAPACITY 4096
 
 static size_t
 queue_pending(const byte_queue *q)
 {
-    return q->end - q->start;
+    return q->pending;
 }
 
-/* Room for `more` bytes at the end: slide unread bytes to the front,
- * then grow if that is not enough.  0 when out of memory (the queue is
- * unchanged but for the slide). */
-static int
-queue_reserve(byte_queue *q, size_t more)
-{
-    size_t used = queue_pending(q);
-    if (q->cap - q->end >= more)
-        return 1;
-    if (more > SIZE_MAX / 2 - used)
-        return 0;
-    if (q->start > 0) {
-        if (used > 0)
-            memmove(q->data, q->data + q->start, used);
-        q->start = 0;
-        q->end = used;
-    }
-    if (q->cap - used >= more)
-        return 1;
-    size_t cap = q->cap ? q->cap : QUEUE_MIN_CAPACITY;
-    while (cap < used + more)
-        cap *= 2;
-    /* realloc often grows in place: no copy at all. */
-    char *data = OPENSSL_realloc(q->data, cap);
-    if (data == NULL)
-        return 0;
-    q->data = data;
-    q->cap = cap;
-    return 1;
-}
-
+/* 0 when out of memory (nothing was appended). */
 static int
 queue_append(byte_queue *q, const void *bytes, size_t len)
 {
-    if (len == 0)
-        return 1;
-    if (!queue_reserve(q, len))
-        return 0;
-    memcpy(q->data + q->end, bytes, len);
-    q->end += len;
+    const char *in = bytes;
+    chunk *t = q->tail;
+    size_t room = t ? t->cap - t->end : 0;
+    size_t first = len < room ? len : room, rest = len - first;
+    chunk *fresh = NULL;
+    if (rest > 0) {
+        size_t cap = rest > CHUNK_MIN_CAPACITY ? rest : CHUNK_MIN_CAPACITY;
+        if (cap > SIZE_MAX - sizeof(chunk))
+            return 0;
+        fresh = OPENSSL_malloc(sizeof(chunk) + cap);
+        if (fresh == NULL)
+            return 0;
+        fresh->next = NULL;
+        fresh->start = 0;
+        fresh->end = rest;
+        fresh->cap = cap;
+        memcpy(fresh->data, in + first, rest);
+    }
+    if (first > 0) {
+        memcpy(t->data + t->end, in, first);
+        t->end += first;
+    }
+    if (fresh != NULL) {
+        if (t != NULL)
+            t->next = fresh;
+        else
+            q->head = fresh;
+        q->tail = fresh;
+    }
+    q->pending += len;
     return 1;
 }
 
@@ -89,22 +89,37 @@ queue_append(byte_queue *q, const void *bytes, size_t len)
 static size_t
 queue_take(byte_queue *q, void *out, size_t len)
 {
-    size_t n = queue_pending(q);
-    if (n > len)
-        n = len;
-    if (n == 0)
-        return 0;
-    memcpy(out, q->data + q->start, n);
-    q->start += n;
-    if (q->start == q->end) {
-        q->start = q->end = 0;
-        if (q->cap > QUEUE_KEEP_CAPACITY) {
-            OPENSSL_free(q->data);
-            q->data = NULL;
-            q->cap = 0;
+    char *dst = out;
+    size_t done = 0;
+    while (done < len && q->head != NULL) {
+        chunk *h = q->head;
+        size_t n = h->end - h->start;
+        if (n > len - done)
+            n = len - done;
+        memcpy(dst + done, h->data + h->start, n);
+        h->start += n;
+        done += n;
+        if (h->start == h->end) {
+            q->head = h->next;
+            if (q->head == NULL)
+                q->tail = NULL;
+            OPENSSL_free(h);
         }
     }
-    return n;
+    q->pending -= done;
+    return done;
+}
+
+static void
+queue_clear(byte_queue *q)
+{
+    while (q->head != NULL) {
+        chunk *h = q->head;
+        q->head = h->next;
+        OPENSSL_free(h);
+    }
+    q->tail = NULL;
+    q->pending = 0;
 }
 
 /* ---- the BIO method over it ---- */
@@ -174,7 +189,7 @@ queue_bio_destroy(BIO *b)
 {
     byte_queue *q = BIO_get_data(b);
     if (q != NULL) {
-        OPENSSL_free(q->data);
+        queue_clear(q);
         OPENSSL_free(q);
         BIO_set_data(b, NULL);
     }
