@@ -737,3 +737,20 @@ def test_socket_wrong_key(mod, version):
             socket_client(mod, client_ctx, server.addr)
     assert type(info.value) is stdlib.SSLError
     assert len(server.results) == 1 and isinstance(server.results[0], stdlib.SSLError)
+
+
+@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
+def test_message_callback_exception_survives_psk_callbacks(mod):
+    """An exception a _msg_callback raised earlier in the handshake is the
+    one the handshake raises, though the PSK callbacks ran after it."""
+    calls = []
+
+    def failing_trace(*args):
+        raise KeyError("trace")
+
+    c, s = contexts(mod, TLS13, lambda h: (calls.append("client"), ("id", KEY))[1],
+                    lambda i: (calls.append("server"), KEY)[1])
+    c._msg_callback = s._msg_callback = failing_trace
+    out = memory_handshake(mod, c, s)
+    assert isinstance(out.client, KeyError) and isinstance(out.server, KeyError)
+    assert calls == ["client", "server"]

@@ -29,9 +29,6 @@
 #include "constants.h"
 #include "errors.h"
 
-/* The longest identity hint OpenSSL accepts (PSK_MAX_IDENTITY_LEN). */
-#define SSLX_PSK_MAX_HINT_LEN 256
-
 /* ---- values crossing between Python and OpenSSL ---- */
 
 /* A NUL-terminated string from the peer (hint or identity) as str, or None
@@ -314,9 +311,10 @@ identity_hint_string(PyObject *hint, const char **out)
         PyErr_SetString(PyExc_ValueError, "embedded null character");
         return -1;
     }
-    if (len > SSLX_PSK_MAX_HINT_LEN) {
+    /* OpenSSL's own limit, checked here for a precise message. */
+    if (len > PSK_MAX_IDENTITY_LEN) {
         PyErr_Format(PyExc_ValueError, "identity_hint is %zd bytes long, the limit is %d",
-                     len, SSLX_PSK_MAX_HINT_LEN);
+                     len, PSK_MAX_IDENTITY_LEN);
         return -1;
     }
     *out = utf8;
