@@ -131,9 +131,9 @@ static const bool_constant bool_constants[] = {
     {"HAS_NPN", 0},
     {"HAS_TLS_UNIQUE", 1},
     {"HAS_NEVER_CHECK_COMMON_NAME", 1},
-    /* TLS-PSK callbacks (Python 3.13's API) are not implemented yet: say so,
-     * so that code checking HAS_PSK, like 3.13's test_ssl, skips them. */
-    {"HAS_PSK", 0},
+    /* TLS-PSK callbacks (Python 3.13's API, context_psk.c), on every
+     * interpreter. */
+    {"HAS_PSK", 1},
     {"HAS_SSLv2", 0},
 #ifndef OPENSSL_NO_SSL3
     {"HAS_SSLv3", 1},

@@ -162,6 +162,8 @@ context_traverse(sslx_context *self, visitproc visit, void *arg)
     Py_VISIT(self->sslobject_class);
     Py_VISIT(self->sslsocket_class);
     Py_VISIT(self->msg_callback);
+    Py_VISIT(self->psk_client_callback);
+    Py_VISIT(self->psk_server_callback);
     Py_VISIT(self->keylog_filename);
     return 0;
 }
@@ -173,6 +175,8 @@ context_clear(sslx_context *self)
     Py_CLEAR(self->sslobject_class);
     Py_CLEAR(self->sslsocket_class);
     Py_CLEAR(self->msg_callback);
+    Py_CLEAR(self->psk_client_callback);
+    Py_CLEAR(self->psk_server_callback);
     Py_CLEAR(self->keylog_filename);
     return 0;
 }
@@ -190,6 +194,8 @@ detach_ssl_ctx(sslx_context *self)
     SSL_CTX_set_alpn_select_cb(self->ctx, NULL, NULL);
     SSL_CTX_set_keylog_callback(self->ctx, NULL);
     SSL_CTX_set_msg_callback(self->ctx, NULL);
+    SSL_CTX_set_psk_client_callback(self->ctx, NULL);
+    SSL_CTX_set_psk_server_callback(self->ctx, NULL);
     SSL_CTX_free(self->ctx);
     self->ctx = NULL;
 }
@@ -925,6 +931,14 @@ sslx_context_configure_ssl(sslx_context *self, SSL *ssl, int server_side)
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), self->hostflags);
     if (self->cipher_spec != NULL)
         apply_cipher_spec(ssl, self->cipher_spec);
+    /* The session id context is for servers.  A client that has one fails
+     * TLS 1.3 PSK handshakes: OpenSSL builds the PSK's session without a
+     * context and then refuses it as "from a different context". */
+    if (!server_side && SSL_set_session_id_context(ssl, (const unsigned char *)"", 0) != 1) {
+        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
+                              "failed to clear the session id context", SSLX_HERE);
+        return -1;
+    }
     if (!self->post_handshake_auth)
         return 0;
     if (!server_side) {
@@ -1022,6 +1036,15 @@ static PyMethodDef context_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "set_servername_callback($self, server_name_callback)\n--\n\n"
      "Legacy form of sni_callback whose callback receives U-labels."},
+    {"set_psk_client_callback", SSLX_METH_KW(sslx_ctx_set_psk_client_callback),
+     METH_VARARGS | METH_KEYWORDS,
+     "set_psk_client_callback($self, /, callback)\n--\n\n"
+     "TLS-PSK for client connections: callback(hint) -> (identity, psk); None removes it."},
+    {"set_psk_server_callback", SSLX_METH_KW(sslx_ctx_set_psk_server_callback),
+     METH_VARARGS | METH_KEYWORDS,
+     "set_psk_server_callback($self, /, callback, identity_hint=None)\n--\n\n"
+     "TLS-PSK for server connections: callback(identity) -> psk (b'' rejects); None "
+     "removes it."},
     {"wrap_bio", SSLX_METH_KW(context_wrap_bio), METH_VARARGS | METH_KEYWORDS,
      "wrap_bio($self, incoming, outgoing, server_side=False, server_hostname=None, "
      "session=None)\n--\n\n"

@@ -4,7 +4,7 @@
  * when it creates an SSL* and when a callback fires.  Everything else goes
  * through functions.
  *
- * Callbacks registered on the SSL_CTX (servername, ALPN selection, keylog)
+ * Callbacks registered on the SSL_CTX (servername, ALPN selection, keylog, PSK)
  * find their sslx_context through SSL_CTX_get_app_data(), a borrowed
  * pointer that dealloc clears before the SSL_CTX is released, so an SSL*
  * outliving its Python context sees NULL rather than freed memory. */
@@ -34,6 +34,8 @@ typedef struct {
     BIO *keylog_bio;            /* open in append mode while keylog is on */
     PyThread_type_lock keylog_lock;  /* serialises keylog writes and swaps */
     PyObject *msg_callback;     /* _msg_callback (stdlib's TestSSLDebug) */
+    PyObject *psk_client_callback;   /* set_psk_client_callback(), or NULL */
+    PyObject *psk_server_callback;   /* set_psk_server_callback(), or NULL */
     /* Trust store sharing (truststore.h).  Replaced stores stay referenced
      * here until dealloc, so a handshake still verifying with one in
      * another thread never sees it freed. */

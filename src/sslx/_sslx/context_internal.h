@@ -3,6 +3,7 @@
  *   context_load.c      certificates, keys, CA stores, DH parameters
  *   context_ciphers.c   cipher suites, curves, ALPN/NPN, session stats
  *   context_callbacks.c SNI, ALPN selection and keylog callbacks
+ *   context_psk.c       TLS-PSK callbacks
  *   context_create.c    create_default_context() and friends
  * Not for use outside SSLContext. */
 #ifndef SSLX_CONTEXT_INTERNAL_H
@@ -44,6 +45,11 @@ int sslx_ctx_set_keylog(sslx_context *self, PyObject *value);
 int sslx_ctx_set_msg_callback(sslx_context *self, PyObject *callback);
 /* Close the keylog file (dealloc). */
 void sslx_ctx_close_keylog(sslx_context *self);
+
+/* context_psk.c: set_psk_client_callback(callback) and
+ * set_psk_server_callback(callback, identity_hint=None). */
+PyObject *sslx_ctx_set_psk_client_callback(sslx_context *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_ctx_set_psk_server_callback(sslx_context *self, PyObject *args, PyObject *kwds);
 
 /* context_load.c: make the context's trust store its own before a CA or
  * CRL is added (copy on write of the shared default store). 0 or -1. */
