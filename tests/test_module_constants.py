@@ -11,21 +11,10 @@ CONSTANT_PREFIXES = ("CERT_", "VERIFY_", "PROTOCOL_", "OP_", "HAS_", "ALERT_DESC
                      "SSL_ERROR_", "OPENSSL_VERSION", "HOSTFLAG_")
 
 
-# Constants of stdlib versions newer than the 3.10 spec that sslx does not
-# offer yet, with the reason.  The test below checks they are really absent,
-# so adding the feature means moving the name out of this list.  (HAS_PSK
-# left it with TLS-PSK; tests/test_psk.py checks it.)
-NOT_YET = {}
-
-
+# Every constant of the running stdlib, newer than the 3.10 spec included,
+# is offered with the stdlib's value (HAS_PSK too: tests/test_psk.py).
 def stdlib_constant_names():
-    return sorted(n for n in dir(stdlib) if n.startswith(CONSTANT_PREFIXES) and n not in NOT_YET)
-
-
-@pytest.mark.skipif(not NOT_YET, reason="every newer stdlib constant is offered")
-@pytest.mark.parametrize("name", sorted(NOT_YET) or ["-"])
-def test_newer_stdlib_constant_not_claimed(name):
-    assert not getattr(sslx, name, False)
+    return sorted(n for n in dir(stdlib) if n.startswith(CONSTANT_PREFIXES))
 
 
 @pytest.mark.parametrize("name", stdlib_constant_names())
