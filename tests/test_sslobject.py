@@ -619,10 +619,10 @@ def test_asyncio_streams_over_sslx(certs):
 
 def test_private_sslobj_alias(certs):
     """Code written for the stdlib peeks at SSLObject._sslobj (and its
-    .owner, the SSLObject); sslx's object answers for both."""
+    .owner, the SSLObject); sslx's view of the connection answers for both."""
     client, server = make_contexts(sslx, certs)
     p = MemoryPair(sslx, client, server)
-    assert p.client._sslobj is p.client and p.client._sslobj.owner is p.client
+    assert p.client._sslobj is not None and p.client._sslobj.owner is p.client
     p.handshake()
     assert p.client._sslobj.context is client
 
@@ -646,23 +646,27 @@ def test_shared_ciphers_same_as_stdlib(certs, version):
 
 # ---- certificate chains ----
 
-def _chains(m, certs, side, client_cert=True, handshake=True):
+def _chains(m, certs, side, client_cert=True, handshake=True, private=True):
+    """(verified, unverified) chains of one end.  private: through the
+    internal _sslobj (Certificate objects or None, on every version), else
+    the public methods (DER lists; 3.13's API, which sslx has on every
+    version and the stdlib only from 3.13)."""
     client, server = make_contexts(m, certs, client_cert=client_cert,
                                    require_client_cert=client_cert)
     p = MemoryPair(m, client, server)
     if handshake:
         p.handshake()
     obj = p.client if side == "client" else p.server
-    if sys.version_info >= (3, 13):
-        return obj.get_verified_chain(), obj.get_unverified_chain()
-    # Before 3.13 the stdlib has them only on its private _sslobj.
-    return obj._sslobj.get_verified_chain(), obj._sslobj.get_unverified_chain()
+    if private:
+        obj = obj._sslobj
+    return obj.get_verified_chain(), obj.get_unverified_chain()
 
 
 def _as_der(chain):
-    if chain is None or sys.version_info >= (3, 13):
+    if chain is None:
         return chain
-    return [c.public_bytes(stdlib_ssl._ssl.ENCODING_DER) for c in chain]
+    return [c if isinstance(c, bytes) else c.public_bytes(stdlib_ssl._ssl.ENCODING_DER)
+            for c in chain]
 
 
 @pytest.mark.parametrize("side", ["client", "server"])
@@ -683,8 +687,40 @@ def test_chains_before_handshake_same_as_stdlib(certs):
     assert ours == theirs
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 13),
-                    reason="3.13's public methods give DER bytes, tested above")
+@pytest.mark.parametrize("side", ["client", "server"])
+@pytest.mark.parametrize("client_cert", [True, False])
+def test_public_chains_are_der_lists_on_every_version(certs, side, client_cert):
+    public = _chains(sslx, certs, side, client_cert, private=False)
+    private = _chains(sslx, certs, side, client_cert)
+    for pub, priv in zip(public, private):
+        assert isinstance(pub, list) and all(isinstance(c, bytes) for c in pub)
+        assert pub == (_as_der(priv) or [])
+    if sys.version_info >= (3, 13):
+        assert public == tuple(_chains(stdlib_ssl, certs, side, client_cert, private=False))
+
+
+def test_public_chains_before_handshake_are_empty(certs):
+    assert _chains(sslx, certs, "client", handshake=False, private=False) == ([], [])
+
+
+def test_sslobj_view_reads_and_writes_the_connection(certs):
+    client, server = make_contexts(sslx, certs)
+    p = MemoryPair(sslx, client, server).handshake()
+    view = p.client._sslobj
+    assert view.version() == p.client.version()
+    assert view.cipher() == p.client.cipher()
+    assert view.getpeercert() == p.client.getpeercert()
+    assert view.server_side is False and view.server_hostname == "localhost"
+    assert view.context is client
+    other = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+    view.context = other            # what the stdlib's SSLSocket.context setter does
+    assert p.client.context is other
+    with pytest.raises(AttributeError):
+        view.no_such_attribute
+    with pytest.raises(TypeError):
+        type(view)()
+
+
 def test_certificate_objects_like_stdlib(certs):
     results = []
     for m in (sslx, stdlib_ssl):
@@ -706,7 +742,6 @@ def test_certificate_objects_like_stdlib(certs):
     assert results[0]["der"] == results[0]["der_from_pem"]
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13 gives DER bytes")
 def test_certificate_get_info_like_stdlib(certs):
     infos = [_chains(m, certs, "client")[0][0].get_info() for m in (sslx, stdlib_ssl)]
     assert infos[0] == infos[1]

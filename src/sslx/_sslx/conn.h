@@ -12,6 +12,8 @@
  *   - BIO mode: sslx_conn_read() reads record after record until `len` is
  *     filled or the incoming bytes run out (field deferred_read_error);
  *     added sslx_conn_readable_bound().
+ *   - get_verified_chain()/get_unverified_chain() give DER lists on every
+ *     version; sslx_conn_private_chain() gives the Certificate form.
  *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
@@ -168,8 +170,7 @@ void sslx_conn_free(sslx_conn *c);      /* clear + SSL_free */
  *   compression(), get_channel_binding(cb_type='tls-unique'),
  *   selected_alpn_protocol(), selected_npn_protocol(), version(),
  *   verify_client_post_handshake(), get_verified_chain(),
- *   get_unverified_chain() (3.13's DER lists; Certificate objects, as the
- *   stdlib's private _sslobj gives them, before 3.13)
+ *   get_unverified_chain() (3.13's DER lists, on every version)
  * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
  *   session (settable), session_reused
  * Not shared (the types differ): do_handshake, unwrap. */
@@ -187,6 +188,9 @@ PyObject *sslx_conn_py_version(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused);
+/* The private form of those (connview.c): Certificate objects, None when
+ * there is no chain. */
+PyObject *sslx_conn_private_chain(PyObject *self, int verified);
 
 PyObject *sslx_conn_get_context(PyObject *self, void *closure);
 int sslx_conn_set_context(PyObject *self, PyObject *value, void *closure);

@@ -317,19 +317,19 @@ sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused)
 
 /* ---- certificate chains ---- */
 
-/* A chain as the interpreter's own ssl module presents it.  CPython 3.13
- * has public get_verified_chain()/get_unverified_chain() giving DER bytes
- * ([] when there is none); before 3.13 only the private _sslobj methods
- * exist, giving Certificate objects (None when there is none) - and
- * sslx's `_sslobj` is the object itself. */
+/* The chains in two forms.  Public (3.13's API, on every version): lists
+ * of DER bytes, [] when there is none.  Private (what the stdlib's
+ * internal _sslobj gives on every version, and code for 3.10-3.12 calls
+ * through SSLSocket._sslobj, see connview.c): lists of Certificate
+ * objects, None when there is none.  `first` (may be NULL) goes before
+ * the chain's own certificates. */
 static PyObject *
-chain_result(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
+chain_as_der(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
 {
-#if PY_VERSION_HEX >= 0x030D0000
     PyObject *list = PyList_New(0);
     int n = chain ? sk_X509_num(chain) : 0;
-    if (list == NULL || (chain == NULL && first == NULL))
-        return list;
+    if (list == NULL)
+        return NULL;
     for (int i = first ? -1 : 0; i < n; i++) {
         PyObject *der = sslx_cert_to_der(c->st, i < 0 ? first : sk_X509_value(chain, i));
         if (der == NULL || PyList_Append(list, der) < 0) {
@@ -340,48 +340,61 @@ chain_result(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
         Py_DECREF(der);
     }
     return list;
-#else
-    if (chain == NULL && first == NULL)
-        Py_RETURN_NONE;
-    return sslx_certificate_list(c->st, chain, first);
-#endif
 }
 
 static PyObject *
-no_chain(void)
+chain_as_certificates(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
 {
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyList_New(0);
-#else
-    Py_RETURN_NONE;
-#endif
+    if (chain == NULL && first == NULL)
+        Py_RETURN_NONE;
+    return sslx_certificate_list(c->st, chain, first);
+}
+
+/* The chain OpenSSL verified, or the certificates the peer sent.
+ * OpenSSL leaves a client's own certificate out of the chain a server
+ * sees: put it back in front. */
+static PyObject *
+chain_of(PyObject *self, int verified, int as_der)
+{
+    int fail;
+    sslx_conn *c = started(self, &fail);
+    if (c == NULL) {
+        if (fail)
+            return NULL;
+        if (as_der)
+            return PyList_New(0);
+        Py_RETURN_NONE;
+    }
+    STACK_OF(X509) *chain;
+    X509 *first = NULL;
+    if (verified) {
+        chain = SSL_get0_verified_chain(c->ssl);
+    } else {
+        chain = SSL_get_peer_cert_chain(c->ssl);
+        if (chain != NULL && c->server_side)
+            first = SSL_get0_peer_certificate(c->ssl);
+    }
+    return as_der ? chain_as_der(c, chain, first) : chain_as_certificates(c, chain, first);
 }
 
 PyObject *
 sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : no_chain();
-    return chain_result(c, SSL_get0_verified_chain(c->ssl), NULL);
+    return chain_of(self, 1, 1);
 }
 
-/* The certificates the peer sent.  OpenSSL leaves a client's own
- * certificate out of the chain a server sees: put it back in front. */
 PyObject *
 sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : no_chain();
-    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
-    if (chain == NULL)
-        return no_chain();
-    return chain_result(c, chain, c->server_side ? SSL_get0_peer_certificate(c->ssl) : NULL);
+    return chain_of(self, 0, 1);
+}
+
+PyObject *
+sslx_conn_private_chain(PyObject *self, int verified)
+{
+    return chain_of(self, verified, 0);
 }
 
 /* ---- attributes ---- */

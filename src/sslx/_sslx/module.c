@@ -107,6 +107,7 @@ sslx_exec(PyObject *module)
         || sslx_session_setup(module, st) < 0
         || sslx_sslobject_setup(module, st) < 0
         || sslx_sslsocket_setup(module, st) < 0
+        || sslx_connview_setup(module, st) < 0
         || sslx_certgen_setup(module, st) < 0
         || sslx_certdecode_setup(module, st) < 0)
         return -1;
@@ -117,7 +118,7 @@ sslx_exec(PyObject *module)
     X(SSLError) X(SSLZeroReturnError) X(SSLWantReadError) X(SSLWantWriteError) \
     X(SSLSyscallError) X(SSLEOFError) X(SSLCertVerificationError) \
     X(SSLContext_Type) X(MemoryBIO_Type) X(SSLObject_Type) X(SSLSession_Type) \
-    X(SSLSocket_Type) X(Certificate_Type) X(socket_type) X(DefaultVerifyPaths) \
+    X(SSLSocket_Type) X(Certificate_Type) X(ConnectionView_Type) X(socket_type) X(DefaultVerifyPaths) \
     X(err_codes_to_names) X(lib_codes_to_names) \
     X(VerifyMode) X(VerifyFlags) X(Options) X(TLSVersion) X(SSLMethod)
 

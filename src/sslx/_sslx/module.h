@@ -37,6 +37,7 @@ typedef struct {
     PyTypeObject *SSLSession_Type;
     PyTypeObject *SSLSocket_Type;
     PyTypeObject *Certificate_Type;
+    PyTypeObject *ConnectionView_Type;  /* the private _sslobj (connview.c) */
 
     /* Helpers from other modules, resolved once at import. */
     PyObject *socket_type;          /* socket.socket */
@@ -84,6 +85,7 @@ int sslx_memorybio_setup(PyObject *module, sslx_state *st);
 int sslx_session_setup(PyObject *module, sslx_state *st);
 int sslx_sslobject_setup(PyObject *module, sslx_state *st);
 int sslx_sslsocket_setup(PyObject *module, sslx_state *st);
+int sslx_connview_setup(PyObject *module, sslx_state *st);
 int sslx_certgen_setup(PyObject *module, sslx_state *st);
 int sslx_certdecode_setup(PyObject *module, sslx_state *st);
 

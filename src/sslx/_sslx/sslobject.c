@@ -2,6 +2,7 @@
  * MemoryBIOs.  All behaviour is the engine's (conn.c, conn_py.c); this
  * file adds the type, do_handshake and unwrap. */
 #include "sslobject.h"
+#include "connview.h"
 #include "conn.h"
 
 typedef struct {
@@ -134,8 +135,16 @@ sslobject_get_self(PyObject *self, void *closure)
     return Py_NewRef(self);
 }
 
+static PyObject *
+sslobject_get_internals(PyObject *self, void *closure)
+{
+    (void)closure;
+    sslx_conn *c = sslx_conn_of(self);
+    return c == NULL ? NULL : sslx_connview_new(c->st, self);
+}
+
 static PyGetSetDef sslobject_getset[] = {
-    {"_sslobj", sslobject_get_self, NULL, NULL, NULL},
+    {"_sslobj", sslobject_get_internals, NULL, NULL, NULL},
     {"owner", sslobject_get_self, NULL, NULL, NULL},
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},

@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <openssl/pem.h>
 #include "sslsocket.h"
+#include "connview.h"
 #include "conn.h"
 #include "constants.h"
 #include "errors.h"
@@ -1090,7 +1091,9 @@ get_sslobj(PyObject *self, void *c)
     sock_ext *x = ext_of(self);
     if (x == NULL)
         return NULL;
-    return Py_NewRef(x->conn.ssl ? self : Py_None);
+    if (x->conn.ssl == NULL)
+        Py_RETURN_NONE;
+    return sslx_connview_new(x->conn.st, self);
 }
 
 static PyObject *
