@@ -5,8 +5,10 @@
     python bench/run.py ...   (the same, from a checkout)
 
 Every case runs for both modules, alternating which goes first, several
-rounds; the table shows medians, the ratio to the stdlib as a speed-up
-(higher is better for sslx) or sslx/stdlib for memory (lower is better),
+rounds; the table shows medians, and the ratio to the stdlib (the median of
+the per-round ratios, which cancels drift in the machine's speed) as a
+speed-up (higher is better for sslx) or sslx/stdlib for memory (lower is
+better),
 and, where bench/ref_openssl.c (raw OpenSSL doing the same work in C) can
 be built, sslx's result as a share of the C program's (for memory: sslx's
 RSS per connection as a share of what raw OpenSSL needs).  Both modules run the
@@ -400,12 +402,31 @@ def measure(cases, rounds, quick):
                 except Exception as exc:
                     entry["errors"]["openssl"] = str(exc)
         entry["median"] = {k: statistics.median(v) for k, v in entry["samples"].items()}
+        entry["paired"] = paired_ratios(entry["samples"])
         results[name] = entry
     progress("done\n")
     return results
 
 
+def paired_ratios(samples):
+    """sslx's result over each other's, taken round by round (the samples
+    of one round run back to back) and then the median of those ratios.
+    The machine's speed drifts between rounds (by 30% on a shared VM);
+    within a round it mostly does not, so pairing cancels the drift that a
+    ratio of two medians keeps.  Samples that failed are not paired."""
+    ours = samples.get("sslx", [])
+    out = {}
+    for other in ("stdlib", "openssl"):
+        theirs = samples.get(other, [])
+        pairs = [a / b for a, b in zip(ours, theirs) if b]
+        if pairs and len(ours) == len(theirs):
+            out[other] = statistics.median(pairs)
+    return out
+
+
 def ratio(entry, a, b):
+    if a == "sslx" and b in entry.get("paired", {}):
+        return entry["paired"][b]
     m = entry["median"]
     if a not in m or b not in m or not m[b]:
         return None
