@@ -438,6 +438,8 @@ def verdict(entry):
     if r is None:
         return "n/a"
     if entry["higher_is_better"]:
+        if 0.995 <= r < 1.005:
+            return "1.00x (parity)"
         return "%.2fx faster" % r if r >= 1 else "%.2fx slower" % (1 / r)
     return "%.2f of stdlib's" % r
 
