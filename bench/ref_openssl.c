@@ -5,6 +5,8 @@
  *   ref_openssl handshake CERTFILE CAFILE N [cpu|wall]  -> full TLS 1.3 handshakes/s
  *   ref_openssl bulk CERTFILE CAFILE MB [cpu|wall]      -> MB/s client->server
  *   ref_openssl rss CERTFILE CAFILE PAIRS               -> KiB of RSS per idle pair
+ *   ref_openssl sites CERTFILE CAFILE 1                 -> what OpenSSL holds for one
+ *                                                          idle pair, by source line
  *
  * "cpu" (the default, as in the Python suite) times with the process's
  * CPU clock, "wall" with elapsed time.
@@ -237,16 +239,130 @@ bench_rss(SSL_CTX *sctx, SSL_CTX *cctx, long n)
     return (after - before) / (double)n / 1024.0;
 }
 
+/* ---- where OpenSSL's memory for one idle pair goes ---- */
+
+#define MAX_SITES 4096
+
+typedef struct {
+    const char *file;
+    int line;
+    long bytes, blocks;
+} site_t;
+
+static site_t sites[MAX_SITES];
+static int n_sites, tallying;
+
+/* Each block carries its size and site in front of it. */
+typedef struct {
+    size_t size;
+    int site;
+    int pad;
+} header_t;
+
+static int
+site_index(const char *file, int line)
+{
+    for (int i = 0; i < n_sites; i++)
+        if (sites[i].line == line && sites[i].file == file)
+            return i;
+    if (n_sites == MAX_SITES)
+        return -1;
+    sites[n_sites].file = file;
+    sites[n_sites].line = line;
+    return n_sites++;
+}
+
+static void *
+tally_malloc(size_t size, const char *file, int line)
+{
+    header_t *h = malloc(sizeof(header_t) + size);
+    if (h == NULL)
+        return NULL;
+    h->size = size;
+    h->site = tallying ? site_index(file, line) : -1;
+    if (h->site >= 0) {
+        sites[h->site].bytes += (long)size;
+        sites[h->site].blocks++;
+    }
+    return h + 1;
+}
+
+static void
+tally_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    if (p == NULL)
+        return;
+    header_t *h = (header_t *)p - 1;
+    if (h->site >= 0) {
+        sites[h->site].bytes -= (long)h->size;
+        sites[h->site].blocks--;
+    }
+    free(h);
+}
+
+static void *
+tally_realloc(void *p, size_t size, const char *file, int line)
+{
+    if (p == NULL)
+        return tally_malloc(size, file, line);
+    header_t *old = (header_t *)p - 1;
+    void *fresh = tally_malloc(size, file, line);
+    if (fresh != NULL) {
+        memcpy(fresh, p, old->size < size ? old->size : size);
+        tally_free(p, file, line);
+    }
+    return fresh;
+}
+
+static int
+by_bytes(const void *a, const void *b)
+{
+    long x = ((const site_t *)a)->bytes, y = ((const site_t *)b)->bytes;
+    return (x < y) - (x > y);
+}
+
+/* One more idle pair, with every OpenSSL allocation tallied by its
+ * file:line; prints what that pair still holds, largest first.  The
+ * tally must be installed before OpenSSL allocates anything (main). */
+static double
+bench_sites(SSL_CTX *sctx, SSL_CTX *cctx)
+{
+    SSL_CTX_set_mode(sctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_mode(cctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL *s, *c;
+    for (int i = 0; i < 20; i++)    /* warm-up, as the rss mode */
+        idle_pair(sctx, cctx, &s, &c);
+    tallying = 1;
+    idle_pair(sctx, cctx, &s, &c);
+    tallying = 0;
+    qsort(sites, n_sites, sizeof sites[0], by_bytes);
+    long total = 0;
+    printf("%8s %6s  %s\n", "bytes", "blocks", "allocated at");
+    for (int i = 0; i < n_sites; i++) {
+        if (sites[i].bytes <= 0)
+            continue;
+        total += sites[i].bytes;
+        printf("%8ld %6ld  %s:%d\n", sites[i].bytes, sites[i].blocks, sites[i].file,
+               sites[i].line);
+    }
+    return total;   /* main prints it last: the bytes held by one idle pair */
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: %s handshake|bulk|rss CERTFILE CAFILE AMOUNT [cpu|wall]\n",
+        fprintf(stderr, "usage: %s handshake|bulk|rss|sites CERTFILE CAFILE AMOUNT [cpu|wall]\n",
                 argv[0]);
         return 2;
     }
     if (argc == 6 && strcmp(argv[5], "wall") == 0)
         which_clock = CLOCK_MONOTONIC;
+    if (strcmp(argv[1], "sites") == 0
+        && !CRYPTO_set_mem_functions(tally_malloc, tally_realloc, tally_free))
+        die("CRYPTO_set_mem_functions");
     SSL_CTX *sctx, *cctx;
     make_contexts(argv[2], argv[3], &sctx, &cctx);
     long amount = strtol(argv[4], NULL, 10);
@@ -257,6 +373,8 @@ main(int argc, char **argv)
         result = bench_bulk(sctx, cctx, amount);
     else if (strcmp(argv[1], "rss") == 0)
         result = bench_rss(sctx, cctx, amount);
+    else if (strcmp(argv[1], "sites") == 0)
+        result = bench_sites(sctx, cctx);
     else
         return 2;
     printf("%.3f\n", result);
