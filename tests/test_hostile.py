@@ -598,8 +598,9 @@ DEVIATIONS = [
      "(EBADF)"),
     ("obj-read-huge", "SSLWantReadError", "MemoryError",
      lambda m, f: handshaken_pair(m, f).client.read(2**62),
-     "sslx never allocates more than one record's plaintext for a read, so a huge len "
-     "is not a MemoryError: with nothing received it wants to read, like any read"),
+     "sslx allocates for a read only what is waiting (at least one record's worth), so "
+     "a huge len is not a MemoryError: with nothing received it wants to read, like any "
+     "read"),
 ]
 
 IDS = [c[0] for c in CASES]
