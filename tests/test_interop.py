@@ -305,6 +305,24 @@ def test_client_rejects_openssl_server_from_unknown_ca(certs, other_ca, tmp_path
     assert result == ("raised", "SSLCertVerificationError")
 
 
+@needs_gnutls
+@pytest.mark.parametrize("version", VERSIONS)
+def test_client_rejects_gnutls_server_from_unknown_ca(certs, other_ca, tmp_path, version):
+    other_file = str(tmp_path / "other.pem")
+    other_ca.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(other_file)
+    port = free_port()
+
+    def scenario(mod):
+        with connect(client_context(mod, certs, version), port) as tls:
+            return tls.version()
+
+    with External([GNUTLS_SERV, "--echo", "-q", "-p", str(port), "--x509certfile", other_file,
+                   "--x509keyfile", other_file, "--priority", gnutls_priority(version)]) as srv:
+        srv.wait_listening(port)
+        result = same_in_both(scenario)
+    assert result == ("raised", "SSLCertVerificationError")
+
+
 def _resume_scenario(certs, version, port):
     def scenario(mod):
         ctx = client_context(mod, certs, version)
@@ -340,13 +358,7 @@ def test_client_resumes_with_gnutls_server(certs, version):
     assert result == ("ok", (False, True, True, b"second\n"))
 
 
-@needs_openssl
-@pytest.mark.parametrize("version", VERSIONS)
-def test_client_sees_openssl_servers_close_notify(certs, version):
-    """s_server -www answers one request and closes with close_notify: a
-    clean end of stream even with suppress_ragged_eofs=False."""
-    port = free_port()
-
+def _http_get_until_end(certs, version, port):
     def scenario(mod):
         with connect(client_context(mod, certs, version, client_cert=False, alpn=()), port,
                      suppress_ragged_eofs=False) as tls:
@@ -357,11 +369,33 @@ def test_client_sees_openssl_servers_close_notify(certs, version):
                 if not piece:
                     return body.split(b"\r\n", 1)[0], "eof"
                 body += piece
+    return scenario
 
+
+@needs_openssl
+@pytest.mark.parametrize("version", VERSIONS)
+def test_client_sees_openssl_servers_close_notify(certs, version):
+    """s_server -www answers one request and closes with close_notify: a
+    clean end of stream even with suppress_ragged_eofs=False."""
+    port = free_port()
     with openssl_server(certs, port, version, "-www") as srv:
         srv.wait_listening(port)
-        result = same_in_both(scenario)
+        result = same_in_both(_http_get_until_end(certs, version, port))
     assert result == ("ok", (b"HTTP/1.0 200 ok", "eof"))
+
+
+@needs_gnutls
+@pytest.mark.parametrize("version", VERSIONS)
+def test_client_sees_gnutls_servers_close_notify(certs, version):
+    """gnutls-serv without --echo is an HTTP server: it answers one request
+    and ends with close_notify (clean even with suppress_ragged_eofs=False)."""
+    port = free_port()
+    with External([GNUTLS_SERV, "-q", "-p", str(port), "--x509certfile", certs.server_certfile,
+                   "--x509keyfile", certs.server_certfile,
+                   "--priority", gnutls_priority(version)]) as srv:
+        srv.wait_listening(port)
+        result = same_in_both(_http_get_until_end(certs, version, port))
+    assert result == ("ok", (b"HTTP/1.0 200 OK", "eof"))
 
 
 @needs_openssl
