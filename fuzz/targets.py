@@ -175,6 +175,79 @@ def sslobject_client(data):
     _drive(obj, incoming, _chunks(data))
 
 
+def _handshaken_pair():
+    ctxs = _contexts()
+    c_in, c_out, s_in, s_out = (sslx.MemoryBIO() for _ in range(4))
+    client = ctxs["client"].wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = ctxs["server"].wrap_bio(s_in, s_out, server_side=True)
+    for _ in range(10):
+        for end in (client, server):
+            try:
+                end.do_handshake()
+            except sslx.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    return client, server, c_out, s_in
+
+
+def sslobject_records(data):
+    """An established connection whose record stream the input tampers
+    with: the input picks the sizes the client writes, whether it closes,
+    bytes of the stream to flip, how the stream is cut into deliveries and
+    the sizes the server reads (with and without a buffer).  Whatever the
+    server returns must be exactly a prefix of what was sent (the AEAD
+    lets nothing altered through), in order, and once it fails or ends it
+    must keep failing or ending.  Exercises reads that span many records
+    and failures met after some bytes (kept for the next read)."""
+    if len(data) < 4:
+        return
+    client, server, c_out, s_in = _handshaken_pair()
+    sizes = [1 + (b * 97) % 20000 for b in data[:data[0] % 6 + 1]]
+    sent = b"".join(bytes([65 + i % 26]) * n for i, n in enumerate(sizes))
+    for i, n in enumerate(sizes):
+        client.write(bytes([65 + i % 26]) * n)
+    if data[1] & 1:
+        try:
+            client.unwrap()
+        except sslx.SSLWantReadError:
+            pass
+    stream = bytearray(c_out.read())
+    for b in data[2:2 + data[1] % 4]:     # flip up to three bytes
+        stream[(b * 7919) % len(stream)] ^= 1 + (b % 255)
+    cut = 1 + data[2] * 37 % 30000
+    got = bytearray()
+    ended = None
+    feed = [bytes(stream[i:i + cut]) for i in range(0, len(stream), cut)]
+    reads = data[3:] or b"\x00"
+    for k, piece in enumerate(feed + [None]):
+        if piece is None:
+            s_in.write_eof()
+        else:
+            s_in.write(piece)
+        for j in range(4):
+            size = 1 + reads[(k * 4 + j) % len(reads)] * 523
+            try:
+                if size & 1:
+                    buf = bytearray(size)
+                    chunk = bytes(buf[:server.read(size, buf)])
+                else:
+                    chunk = server.read(size)
+            except sslx.SSLWantReadError:
+                assert ended is None, ended
+                break
+            except _PEER_ERRORS as exc:
+                assert type(exc) in _PEER_ERRORS, type(exc)
+                ended = ended or type(exc).__name__
+                break
+            if not chunk:
+                ended = ended or "eof"
+                break
+            assert ended is None, ended
+            got += chunk
+            assert sent.startswith(got), "altered or reordered plaintext"
+
+
 TARGETS = {f.__name__: f for f in (pem_der_roundtrip, decode_certificate, match_hostname,
                                    cert_time_to_seconds, cadata_pem, cadata_der,
-                                   sslobject_server, sslobject_client)}
+                                   sslobject_server, sslobject_client, sslobject_records)}
