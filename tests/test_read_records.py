@@ -156,6 +156,25 @@ def test_error_after_data_into_a_buffer(certs):
     assert info.value.__traceback__ is not None
 
 
+def handshaken_over(certs, s_in):
+    """An sslx client and server, handshaken, the server reading from the
+    given incoming object (the other BIOs are the stdlib's).  Returns
+    (client, server, the client's outgoing BIO)."""
+    client_ctx, server_ctx = make_contexts(sslx, certs)
+    c_in, c_out, s_out = (stdlib_ssl.MemoryBIO() for _ in range(3))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    for _ in range(10):
+        for end in (client, server):
+            try:
+                end.do_handshake()
+            except sslx.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    return client, server, c_out
+
+
 class RaisingBIO:
     """A MemoryBIO look-alike whose read() raises, once armed, when it has
     nothing left to give (a broken transport)."""
@@ -185,19 +204,8 @@ class RaisingBIO:
 
 
 def test_foreign_bio_exception_after_data_is_kept_for_the_next_read(certs):
-    client_ctx, server_ctx = make_contexts(sslx, certs)
     s_in = RaisingBIO()
-    c_in, c_out, s_out = (stdlib_ssl.MemoryBIO() for _ in range(3))
-    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
-    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    for _ in range(10):
-        for end in (client, server):
-            try:
-                end.do_handshake()
-            except sslx.SSLWantReadError:
-                pass
-        s_in.write(c_out.read())
-        c_in.write(s_out.read())
+    client, server, c_out = handshaken_over(certs, s_in)
     client.write(b"q" * 100)
     s_in.write(c_out.read())
     s_in.armed = True
@@ -206,3 +214,34 @@ def test_foreign_bio_exception_after_data_is_kept_for_the_next_read(certs):
     assert server.read(1000) == b"q" * 100
     with pytest.raises(RuntimeError, match="incoming broke"):
         server.read(1000)
+
+
+class MinimalBIO:
+    """Only what sslx needs of a foreign incoming BIO: read(), write(),
+    eof.  No `pending`: reads then allocate one record at a time."""
+
+    def __init__(self):
+        self.inner = stdlib_ssl.MemoryBIO()
+
+    def read(self, n=-1):
+        return self.inner.read(n)
+
+    def write(self, data):
+        return self.inner.write(data)
+
+    @property
+    def eof(self):
+        return self.inner.eof
+
+
+def test_foreign_bio_without_pending(certs):
+    s_in = MinimalBIO()
+    client, server, c_out = handshaken_over(certs, s_in)
+    client.write(b"m" * 50000)
+    s_in.write(c_out.read())
+    got = b""
+    while len(got) < 50000:
+        chunk = server.read(1 << 20)
+        assert 0 < len(chunk) <= RECORD
+        got += chunk
+    assert got == b"m" * 50000

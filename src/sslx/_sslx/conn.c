@@ -881,11 +881,19 @@ read_more_records(sslx_conn *c, op_state *op)
     op->done = total;
 }
 
-/* The foreign incoming object's `pending`, or -1 with an exception. */
+/* The foreign incoming object's `pending`, or -1 with an exception.  An
+ * object without one (only read() and eof are required of it) counts as
+ * holding nothing: reads then allocate one record. */
 static Py_ssize_t
 foreign_pending(sslx_conn *c)
 {
+    if (c->incoming == NULL)
+        return 0;
     PyObject *v = PyObject_GetAttrString(c->incoming, "pending");
+    if (v == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        return 0;
+    }
     if (v == NULL)
         return -1;
     Py_ssize_t n = PyLong_AsSsize_t(v);
