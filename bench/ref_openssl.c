@@ -215,6 +215,16 @@ idle_pair(SSL_CTX *sctx, SSL_CTX *cctx, SSL **s_out, SSL **c_out)
     *c_out = c;
 }
 
+/* The contexts as the Python RSS case has them: record buffers released
+ * while idle (sslx and the stdlib set it), TLS 1.2 or 1.3 as negotiated. */
+static void
+configure_idle(SSL_CTX *sctx, SSL_CTX *cctx)
+{
+    SSL_CTX_set_mode(sctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_mode(cctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION);
+}
+
 static double
 bench_rss(SSL_CTX *sctx, SSL_CTX *cctx, long n)
 {
@@ -223,10 +233,7 @@ bench_rss(SSL_CTX *sctx, SSL_CTX *cctx, long n)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    SSL_CTX_set_mode(sctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_mode(cctx, SSL_MODE_RELEASE_BUFFERS);
-    /* TLS 1.2 or 1.3 as negotiated, like the Python case. */
-    SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION);
+    configure_idle(sctx, cctx);
     SSL **kept = calloc(2 * (n + 20), sizeof *kept);
     if (kept == NULL)
         die("calloc");
@@ -329,8 +336,7 @@ by_bytes(const void *a, const void *b)
 static double
 bench_sites(SSL_CTX *sctx, SSL_CTX *cctx)
 {
-    SSL_CTX_set_mode(sctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_mode(cctx, SSL_MODE_RELEASE_BUFFERS);
+    configure_idle(sctx, cctx);
     SSL *s, *c;
     for (int i = 0; i < 20; i++)    /* warm-up, as the rss mode */
         idle_pair(sctx, cctx, &s, &c);

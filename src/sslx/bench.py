@@ -8,11 +8,10 @@ Every case runs for both modules, alternating which goes first, several
 rounds; the table shows medians, and the ratio to the stdlib (the median of
 the per-round ratios, which cancels drift in the machine's speed) as a
 speed-up (higher is better for sslx) or sslx/stdlib for memory (lower is
-better),
-and, where bench/ref_openssl.c (raw OpenSSL doing the same work in C) can
-be built, sslx's result as a share of the C program's (for memory: sslx's
-RSS per connection as a share of what raw OpenSSL needs).  Both modules run the
-same Python driver code.  Nothing here asserts a time: the numbers are a
+better), and, where bench/ref_openssl.c (raw OpenSSL doing the same work in
+C) can be built, sslx's result as a share of the C program's (for memory:
+sslx's RSS per connection as a share of what raw OpenSSL needs).  Both
+modules run the same Python driver code.  Nothing here asserts a time: the numbers are a
 report.  Servers are on 127.0.0.1 only.
 """
 import argparse

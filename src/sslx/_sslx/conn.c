@@ -626,18 +626,19 @@ run_call(SSL *ssl, op_state *op)
         op->ssl_err = SSL_get_error(ssl, op->ret);
 }
 
-/* One call, with the GIL released unless the BIOs call Python. */
+/* One call of op->ssl, with the GIL released unless c's BIOs call
+ * Python (foreign MemoryBIO objects). */
 static void
-run_once(SSL *ssl, op_state *op, int keep_gil)
+run_once(sslx_conn *c, op_state *op)
 {
     op->done = 0;
     ERR_clear_error();
-    if (keep_gil) {
-        run_call(ssl, op);
+    if (c->foreign_in || c->foreign_out) {
+        run_call(op->ssl, op);
         return;
     }
     Py_BEGIN_ALLOW_THREADS
-    run_call(ssl, op);
+    run_call(op->ssl, op);
     Py_END_ALLOW_THREADS
 }
 
@@ -756,7 +757,7 @@ run_op(sslx_conn *c, op_state *op, double timeout)
     if (!socket_mode)
         timeout = 0;
     for (;;) {
-        run_once(op->ssl, op, c->foreign_in || c->foreign_out);
+        run_once(c, op);
         if (PyErr_Occurred()) {
             /* A callback (SNI, ALPN...) or a foreign BIO raised during
              * the call. */
@@ -853,11 +854,10 @@ read_more_records(sslx_conn *c, op_state *op)
 {
     char *base = op->buf;
     size_t total = op->done, want = op->len;
-    int keep_gil = c->foreign_in || c->foreign_out;
     while (total < want) {
         op->buf = base + total;
         op->len = want - total;
-        run_once(op->ssl, op, keep_gil);
+        run_once(c, op);
         if (PyErr_Occurred()) {
             ERR_clear_error();
             defer_read_error(c);
