@@ -181,9 +181,10 @@ read_private_key(const char *path, password_source *src)
     return pkey;
 }
 
-/* Install certificate chain and key; 0, or -1 with the OpenSSL error
- * queue (or a Python exception from the password callable) describing
- * the failure.  Runs without the GIL. */
+/* Load certificate chain and key into `ctx`; 0, or -1 with the OpenSSL
+ * error queue (or a Python exception from the password callable)
+ * describing the failure.  Runs without the GIL, on a scratch context
+ * (see sslx_ctx_load_cert_chain). */
 static int
 use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
                   password_source *src, int *read_errno)
@@ -207,12 +208,29 @@ use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
     return ok ? 0 : -1;
 }
 
+/* Move the certificate, chain and key `scratch` loaded into `ctx` (the
+ * GIL held: see sslx_ctx_load_cert_chain).  0, or -1 with the OpenSSL
+ * error queue describing the failure. */
+static int
+adopt_chain_and_key(SSL_CTX *ctx, SSL_CTX *scratch)
+{
+    STACK_OF(X509) *chain = NULL;
+    if (!SSL_CTX_get0_chain_certs(scratch, &chain))
+        return -1;
+    int ok = SSL_CTX_use_certificate(ctx, SSL_CTX_get0_certificate(scratch)) == 1
+             && SSL_CTX_set1_chain(ctx, chain) == 1
+             && SSL_CTX_use_PrivateKey(ctx, SSL_CTX_get0_privatekey(scratch)) == 1
+             && SSL_CTX_check_private_key(ctx) == 1;
+    return ok ? 0 : -1;
+}
+
 PyObject *
 sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
     PyObject *certpath = NULL, *keypath = NULL, *result = NULL;
+    SSL_CTX *scratch = NULL;
     password_source src;
     int rc, read_errno = 0;
     sslx_state *st = SSLX_CTX_STATE(self);
@@ -228,20 +246,32 @@ sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     const char *kp = keypath ? PyBytes_AS_STRING(keypath) : cp;
     password_source *srcp = password != Py_None ? &src : NULL;
     ERR_clear_error();
+    /* Files are read and keys decrypted without the GIL, into a scratch
+     * context: OpenSSL's SSL_new() copies the context's certificate and
+     * key unlocked, so replacing them while another thread creates a
+     * connection could hand it a freed key.  The result moves into the
+     * real context with the GIL held, as every SSL_new() here runs. */
+    scratch = SSL_CTX_new(TLS_method());
+    if (scratch == NULL) {
+        raise_load_error(st, NULL, "failed to load certificate chain", 0);
+        goto done;
+    }
+    SSL_CTX_set_security_level(scratch, SSL_CTX_get_security_level(self->ctx));
     Py_BEGIN_ALLOW_THREADS
-    rc = use_chain_and_key(self->ctx, cp, kp, srcp, &read_errno);
+    rc = use_chain_and_key(scratch, cp, kp, srcp, &read_errno);
     Py_END_ALLOW_THREADS
     if (src.failed) {
         /* The callable's exception is the cause. */
         ERR_clear_error();
         goto done;
     }
-    if (rc < 0) {
+    if (rc < 0 || adopt_chain_and_key(self->ctx, scratch) < 0) {
         raise_load_error(st, NULL, "failed to load certificate chain", read_errno);
         goto done;
     }
     result = Py_NewRef(Py_None);
 done:
+    SSL_CTX_free(scratch);
     password_source_wipe(&src);
     Py_XDECREF(certpath);
     Py_XDECREF(keypath);
