@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include "bios.h"
 #include "conn.h"
 #include "constants.h"
 #include "errors.h"
@@ -122,6 +123,13 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
     c->owner = owner;
     c->fd = -1;
     c->server_side = server_side ? 1 : 0;
+    if (!c->lock_ready) {
+        if (pthread_mutex_init(&c->lock, NULL) != 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->lock_ready = 1;
+    }
     if (!sslx_context_check(st, (PyObject *)context)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
@@ -242,9 +250,6 @@ create_ssl(sslx_conn *c)
     return 0;
 }
 
-static BIO *foreign_bio_new(sslx_conn *c, PyObject *obj, int outgoing);
-static PyObject **foreign_bio_method(sslx_conn *c, BIO *bio, int foreign);
-
 /* The BIO the SSL uses for one MemoryBIO object: its own for sslx's
  * (one more reference), one that calls the Python object otherwise. */
 static BIO *
@@ -265,7 +270,7 @@ bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign
                      argname, Py_TYPE(obj)->tp_name);
         return NULL;
     }
-    BIO *bio = foreign_bio_new(c, obj, foreign == &c->foreign_out);
+    BIO *bio = sslx_bio_foreign_new(c, obj, foreign == &c->foreign_out);
     if (bio == NULL) {
         ERR_clear_error();
         if (!PyErr_Occurred())
@@ -308,13 +313,16 @@ fail:
 int
 sslx_conn_start_socket(sslx_conn *c, int fd)
 {
+    BIO *bio = NULL;
     if (create_ssl(c) < 0)
         goto fail;
     ERR_clear_error();
-    if (SSL_set_fd(c->ssl, fd) != 1) {
+    bio = sslx_bio_socket_new(fd);
+    if (bio == NULL) {
         sslx_raise_from_queue(c->st, NULL, "cannot attach the socket", SSLX_HERE);
         goto fail;
     }
+    SSL_set_bio(c->ssl, bio, bio);  /* one BIO both ways: the SSL owns it */
     c->fd = fd;
     c->mode = SSLX_CONN_SOCKET;
     return 0;
@@ -324,18 +332,35 @@ fail:
     return -1;
 }
 
-void
-sslx_conn_stop(sslx_conn *c)
+int
+sslx_conn_stop(sslx_conn *c, const char *what)
 {
-    SSL_free(c->ssl);
+    if (sslx_conn_lock_change(c, what) < 0)
+        return -1;
+    SSL *ssl = c->ssl;
+    PyObject *incoming = c->incoming, *outgoing = c->outgoing;
     c->ssl = NULL;
     c->in_bio = c->out_bio = NULL;
-    Py_CLEAR(c->incoming);
-    Py_CLEAR(c->outgoing);
+    c->incoming = c->outgoing = NULL;
     c->fd = -1;
     c->mode = SSLX_CONN_NONE;
     c->foreign_in = c->foreign_out = c->foreign_in_eof = 0;
     c->shutdown_seen_zero = 0;
+    sslx_conn_unlock_change(c);
+    /* An operation waiting in another thread keeps its own reference: it
+     * finds the connection stopped when it takes the lock again. */
+    SSL_free(ssl);
+    Py_XDECREF(incoming);
+    Py_XDECREF(outgoing);
+    return 0;
+}
+
+/* Where a foreign BIO of the connection keeps its Python method (for
+ * GC), or NULL. */
+static PyObject **
+foreign_method(sslx_conn *c, BIO *bio, int foreign)
+{
+    return (c->ssl != NULL && foreign) ? sslx_bio_foreign_method(bio) : NULL;
 }
 
 int
@@ -346,10 +371,10 @@ sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
     Py_VISIT(c->incoming);
     Py_VISIT(c->outgoing);
     Py_VISIT(c->deferred_read_error);
-    PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
+    PyObject **m = foreign_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_VISIT(*m);
-    m = foreign_bio_method(c, c->out_bio, c->foreign_out);
+    m = foreign_method(c, c->out_bio, c->foreign_out);
     if (m != NULL)
         Py_VISIT(*m);
     return 0;
@@ -364,10 +389,10 @@ sslx_conn_clear(sslx_conn *c)
     Py_CLEAR(c->incoming);
     Py_CLEAR(c->outgoing);
     Py_CLEAR(c->deferred_read_error);
-    PyObject **m = foreign_bio_method(c, c->in_bio, c->foreign_in);
+    PyObject **m = foreign_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_CLEAR(*m);
-    m = foreign_bio_method(c, c->out_bio, c->foreign_out);
+    m = foreign_method(c, c->out_bio, c->foreign_out);
     if (m != NULL)
         Py_CLEAR(*m);
 }
@@ -382,204 +407,109 @@ sslx_conn_free(sslx_conn *c)
         SSL_free(c->ssl);
         c->ssl = NULL;
     }
+    if (c->lock_ready) {
+        pthread_mutex_destroy(&c->lock);
+        c->lock_ready = 0;
+    }
 }
 
-/* ---- foreign MemoryBIO objects: a BIO that calls them ----
+/* ---- one OpenSSL call at a time ----
  *
- * For a MemoryBIO that is not sslx's (asyncio passes the stdlib's), the
- * SSL's BIOs are of the method below: the incoming side asks the Python
- * object for bytes only when and as many as OpenSSL needs, and the
- * outgoing side hands each record to write() as OpenSSL produces it.  The
- * operation keeps the GIL for that (run_once), which for memory-only work
- * costs less than releasing it and copying before and after every call.
- * A Python exception in read()/write() fails the OpenSSL call; run_op
- * finds it set and raises it. */
+ * OpenSSL forbids two threads to use one SSL* at once; Python programs
+ * do it anyway (a reader thread and a writer thread, cipher() asked
+ * during a handshake, close() while another thread waits in recv()).
+ * Every OpenSSL call on conn->ssl is made holding conn->lock, and only
+ * the call: the engine waits for sockets outside it (bio_socket.c never
+ * blocks), so holders never wait for anything but the GIL, and nobody
+ * waits for the lock while holding the GIL.  lock_owner tells a callback
+ * running inside a call (same thread) from another thread. */
 
-typedef struct {
-    sslx_conn *conn;
-    int outgoing;           /* which side this BIO is */
-    PyObject *method;       /* the bound read() or write(), looked up once */
-    int lend;               /* write() copies at once: lend it a memoryview */
-} foreign_bio;
-
-/* Up to `len` bytes from the Python incoming object into `out`.  The
- * number copied (0: none, EOF noted in conn->foreign_in_eof), or -1 with
- * a Python exception. */
-static Py_ssize_t
-foreign_take(sslx_conn *c, PyObject *read_method, char *out, size_t len)
+static unsigned long
+current_thread(void)
 {
-    if (c->incoming == NULL || read_method == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the TLS connection is closed");
-        return -1;
-    }
-    Py_ssize_t want = len > (size_t)PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX : (Py_ssize_t)len;
-    PyObject *size = PyLong_FromSsize_t(want);
-    if (size == NULL)
-        return -1;
-    PyObject *data = PyObject_CallOneArg(read_method, size);
-    Py_DECREF(size);
-    if (data == NULL)
-        return -1;
-    Py_buffer view;
-    int rc = PyObject_GetBuffer(data, &view, PyBUF_SIMPLE);
-    Py_DECREF(data);
-    if (rc < 0)
-        return -1;
-    Py_ssize_t got = view.len;
-    if (got > want) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "MemoryBIO.read() returned more bytes than asked");
-        return -1;
-    }
-    memcpy(out, view.buf, (size_t)got);
-    PyBuffer_Release(&view);
-    if (got > 0)
-        return got;
-    PyObject *eof = PyObject_GetAttrString(c->incoming, "eof");
-    if (eof == NULL)
-        return -1;
-    int is_eof = PyObject_IsTrue(eof);
-    Py_DECREF(eof);
-    if (is_eof < 0)
-        return -1;
-    c->foreign_in_eof = (unsigned char)is_eof;
-    return 0;
-}
-
-/* OpenSSL asks for exactly what it needs (a record header, then the
- * record), so bytes it has not asked for stay in the Python object, as
- * with the stdlib. */
-static int
-foreign_read(BIO *b, char *out, size_t len, size_t *done)
-{
-    foreign_bio *fb = BIO_get_data(b);
-    BIO_clear_retry_flags(b);
-    *done = 0;
-    if (len == 0)
-        return 0;
-    Py_ssize_t got = foreign_take(fb->conn, fb->method, out, len);
-    if (got > 0) {
-        *done = (size_t)got;
-        return 1;
-    }
-    if (got == 0 && !fb->conn->foreign_in_eof)
-        BIO_set_retry_read(b);
-    return 0;
+    return PyThread_get_thread_ident();
 }
 
 static int
-foreign_write(BIO *b, const char *in, size_t len, size_t *done)
+held_by_me(sslx_conn *c)
 {
-    foreign_bio *fb = BIO_get_data(b);
-    BIO_clear_retry_flags(b);
-    *done = 0;
-    if (fb->conn->outgoing == NULL || fb->method == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the TLS connection is closed");
-        return 0;
+    return c->lock_ready
+           && __atomic_load_n(&c->lock_owner, __ATOMIC_RELAXED) == current_thread();
+}
+
+/* Take the lock without the GIL (the caller released it). */
+static void
+lock_without_gil(sslx_conn *c)
+{
+    pthread_mutex_lock(&c->lock);
+    __atomic_store_n(&c->lock_owner, current_thread(), __ATOMIC_RELAXED);
+}
+
+/* Take the lock; the GIL is held, and released while waiting. */
+static void
+lock_with_gil(sslx_conn *c)
+{
+    if (pthread_mutex_trylock(&c->lock) != 0) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&c->lock);
+        Py_END_ALLOW_THREADS
     }
-    if (len > PY_SSIZE_T_MAX)
-        len = PY_SSIZE_T_MAX;
-    PyObject *data = fb->lend ? PyMemoryView_FromMemory((char *)in, (Py_ssize_t)len, PyBUF_READ)
-                              : PyBytes_FromStringAndSize(in, (Py_ssize_t)len);
-    if (data == NULL)
+    __atomic_store_n(&c->lock_owner, current_thread(), __ATOMIC_RELAXED);
+}
+
+static void
+unlock(sslx_conn *c)
+{
+    __atomic_store_n(&c->lock_owner, 0UL, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int
+refuse_reentry(const char *what)
+{
+    PyErr_Format(PyExc_RuntimeError,
+                 "%s cannot be called from a callback of the same TLS connection", what);
+    return -1;
+}
+
+int
+sslx_conn_in_callback(sslx_conn *c)
+{
+    return held_by_me(c);
+}
+
+int
+sslx_conn_lock_query(sslx_conn *c)
+{
+    if (!c->lock_ready || held_by_me(c))
         return 0;
-    PyObject *res = PyObject_CallOneArg(fb->method, data);
-    if (fb->lend) {
-        /* The view must not outlive OpenSSL's buffer. */
-        PyObject *released = PyObject_CallMethod(data, "release", NULL);
-        if (released == NULL)
-            Py_CLEAR(res);
-        Py_XDECREF(released);
-    }
-    Py_DECREF(data);
-    if (res == NULL)
-        return 0;
-    Py_DECREF(res);
-    *done = len;
+    lock_with_gil(c);
     return 1;
 }
 
-static long
-foreign_ctrl(BIO *b, int cmd, long num, void *ptr)
+void
+sslx_conn_unlock_query(sslx_conn *c, int locked)
 {
-    (void)num;
-    (void)ptr;
-    foreign_bio *fb = BIO_get_data(b);
-    switch (cmd) {
-    case BIO_CTRL_PENDING:
-    case BIO_CTRL_WPENDING:
+    if (locked)
+        unlock(c);
+}
+
+int
+sslx_conn_lock_change(sslx_conn *c, const char *what)
+{
+    if (!c->lock_ready)
         return 0;
-    case BIO_CTRL_EOF:
-        return !fb->outgoing && fb->conn->foreign_in_eof;
-    case BIO_CTRL_FLUSH:
-        return 1;
-    default:
-        return 0;
-    }
+    if (held_by_me(c))
+        return refuse_reentry(what);
+    lock_with_gil(c);
+    return 0;
 }
 
-static int
-foreign_destroy(BIO *b)
+void
+sslx_conn_unlock_change(sslx_conn *c)
 {
-    foreign_bio *fb = BIO_get_data(b);
-    if (fb != NULL) {
-        /* SSL_free runs with the GIL held (conn.c never frees an SSL
-         * without it), so the reference can be dropped here. */
-        Py_CLEAR(fb->method);
-        OPENSSL_free(fb);
-        BIO_set_data(b, NULL);
-    }
-    return 1;
-}
-
-/* Where a foreign BIO keeps its bound method (for GC), or NULL. */
-static PyObject **
-foreign_bio_method(sslx_conn *c, BIO *bio, int foreign)
-{
-    if (c->ssl == NULL || bio == NULL || !foreign)
-        return NULL;
-    foreign_bio *fb = BIO_get_data(bio);
-    return fb != NULL ? &fb->method : NULL;
-}
-
-/* The method, made on first use (under the GIL, which serialises that). */
-static BIO_METHOD *foreign_method;
-
-static BIO *
-foreign_bio_new(sslx_conn *c, PyObject *obj, int outgoing)
-{
-    PyObject *method = PyObject_GetAttrString(obj, outgoing ? "write" : "read");
-    if (method == NULL)
-        return NULL;
-    if (foreign_method == NULL) {
-        BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                                     "sslx foreign MemoryBIO");
-        if (m == NULL || !BIO_meth_set_read_ex(m, foreign_read)
-            || !BIO_meth_set_write_ex(m, foreign_write) || !BIO_meth_set_ctrl(m, foreign_ctrl)
-            || !BIO_meth_set_destroy(m, foreign_destroy)) {
-            BIO_meth_free(m);
-            Py_DECREF(method);
-            return NULL;
-        }
-        foreign_method = m;
-    }
-    foreign_bio *fb = OPENSSL_zalloc(sizeof(*fb));
-    BIO *bio = fb ? BIO_new(foreign_method) : NULL;
-    if (bio == NULL) {
-        OPENSSL_free(fb);
-        Py_DECREF(method);
-        return NULL;
-    }
-    fb->conn = c;
-    fb->outgoing = outgoing;
-    fb->method = method;
-    /* The stdlib's MemoryBIO copies what write() is given and keeps no
-     * reference: it may borrow OpenSSL's record instead of a copy.  Any
-     * other object gets bytes of its own. */
-    fb->lend = outgoing && strcmp(Py_TYPE(obj)->tp_name, "_ssl.MemoryBIO") == 0;
-    BIO_set_data(bio, fb);
-    BIO_set_init(bio, 1);
-    return bio;
+    if (c->lock_ready)
+        unlock(c);
 }
 
 /* ---- running one OpenSSL call ---- */
@@ -590,6 +520,8 @@ typedef struct {
     enum op_kind kind;
     SSL *ssl;           /* a reference held for the whole operation */
     int fd;             /* socket mode: the fd at the operation's start */
+    int socket_mode;    /* bytes go through the socket fd */
+    int calls_python;   /* the SSL's BIOs call Python (foreign MemoryBIOs) */
     void *buf;
     size_t len;
     size_t done;        /* bytes read or written */
@@ -626,20 +558,38 @@ run_call(SSL *ssl, op_state *op)
         op->ssl_err = SSL_get_error(ssl, op->ret);
 }
 
-/* One call of op->ssl, with the GIL released unless c's BIOs call
- * Python (foreign MemoryBIO objects). */
-static void
+/* The call, holding the lock, unless the connection was stopped (by
+ * another thread) since the operation began: then 1 and no call. */
+static int
+call_unless_stopped(sslx_conn *c, op_state *op)
+{
+    if (c->ssl != op->ssl)
+        return 1;
+    ERR_clear_error();
+    run_call(op->ssl, op);
+    return 0;
+}
+
+/* One call of op->ssl under the connection's lock, with the GIL released
+ * unless the BIOs call Python (foreign MemoryBIO objects).  0, or 1 when
+ * the connection was stopped and nothing was called. */
+static int
 run_once(sslx_conn *c, op_state *op)
 {
+    int stopped;
     op->done = 0;
-    ERR_clear_error();
-    if (c->foreign_in || c->foreign_out) {
-        run_call(op->ssl, op);
-        return;
+    if (op->calls_python) {
+        lock_with_gil(c);
+        stopped = call_unless_stopped(c, op);
+        unlock(c);
+        return stopped;
     }
     Py_BEGIN_ALLOW_THREADS
-    run_call(op->ssl, op);
+    lock_without_gil(c);
+    stopped = call_unless_stopped(c, op);
+    unlock(c);
     Py_END_ALLOW_THREADS
+    return stopped;
 }
 
 static double
@@ -670,10 +620,9 @@ wait_fd(int fd, int for_write, double timeout, double deadline)
     Py_END_ALLOW_THREADS
     if (rc < 0)
         return -1;
-    if (rc > 0 && (pfd.revents & POLLNVAL)) {
-        errno = EBADF;
-        return -1;
-    }
+    /* POLLNVAL (the descriptor was closed) counts as ready: the next call
+     * finds the connection stopped (closed by another thread) or reports
+     * the descriptor's own error. */
     return rc > 0 ? 1 : 0;
 }
 
@@ -746,18 +695,34 @@ raise_op_error(sslx_conn *c, op_state *op)
     return -1;
 }
 
+/* The end of an operation that found its connection stopped (closed or
+ * unwrapped by another thread while it waited), as the stdlib ends it:
+ * a read sees the end of the stream (0 bytes), anything else an EOF in
+ * violation of the protocol. */
+static int
+stopped_outcome(sslx_conn *c, op_state *op)
+{
+    op->done = 0;
+    if (op->kind == OP_READ)
+        return 0;
+    sslx_raise_plain(c->st, c->st->SSLEOFError, SSLX_ERR_EOF,
+                     "EOF occurred in violation of protocol", SSLX_HERE);
+    return -1;
+}
+
 /* Run `op` until it succeeds, fails, or (non-blocking / deadline) must
  * wait.  0 on success, -1 with an exception set.  op->ssl is referenced
  * by op_begin(). */
 static int
 run_op(sslx_conn *c, op_state *op, double timeout)
 {
-    int socket_mode = c->mode == SSLX_CONN_SOCKET;
+    int socket_mode = op->socket_mode;
     double deadline = (socket_mode && timeout > 0) ? monotonic_now() + timeout : 0;
     if (!socket_mode)
         timeout = 0;
     for (;;) {
-        run_once(c, op);
+        if (run_once(c, op))
+            return stopped_outcome(c, op);
         if (PyErr_Occurred()) {
             /* A callback (SNI, ALPN...) or a foreign BIO raised during
              * the call. */
@@ -778,9 +743,28 @@ run_op(sslx_conn *c, op_state *op, double timeout)
  * from another thread (close() while a recv() waits with the GIL
  * released) then only drops the connection's reference, and the SSL*
  * lives until the waiting call returns. */
+static const char *
+op_method_name(enum op_kind kind)
+{
+    switch (kind) {
+    case OP_HANDSHAKE:
+        return "do_handshake()";
+    case OP_READ:
+        return "read()";
+    case OP_WRITE:
+        return "write()";
+    default:
+        return "unwrap()";
+    }
+}
+
+/* The GIL is held from here to the first call, so stop() in another
+ * thread cannot run between the test of c->ssl and the reference. */
 static int
 op_begin(sslx_conn *c, op_state *op)
 {
+    if (held_by_me(c))
+        return refuse_reentry(op_method_name(op->kind));
     if (c->ssl == NULL) {
         PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
         return -1;
@@ -791,6 +775,8 @@ op_begin(sslx_conn *c, op_state *op)
     }
     op->ssl = c->ssl;
     op->fd = c->fd;
+    op->socket_mode = c->mode == SSLX_CONN_SOCKET;
+    op->calls_python = c->foreign_in || c->foreign_out;
     return 0;
 }
 
@@ -857,7 +843,8 @@ read_more_records(sslx_conn *c, op_state *op)
     while (total < want) {
         op->buf = base + total;
         op->len = want - total;
-        run_once(c, op);
+        if (run_once(c, op))
+            break;              /* stopped: the next read sees it */
         if (PyErr_Occurred()) {
             ERR_clear_error();
             defer_read_error(c);
@@ -898,21 +885,26 @@ foreign_pending(sslx_conn *c)
         return -1;
     Py_ssize_t n = PyLong_AsSsize_t(v);
     Py_DECREF(v);
-    return n;
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    return n > 0 ? n : 0;   /* a negative count says nothing is known */
 }
 
 Py_ssize_t
 sslx_conn_readable_bound(sslx_conn *c)
 {
     const Py_ssize_t record = SSL3_RT_MAX_PLAIN_LENGTH;
-    if (c->mode != SSLX_CONN_BIO || c->ssl == NULL)
-        return record;
-    Py_ssize_t waiting = c->foreign_in ? foreign_pending(c)
-                                       : (Py_ssize_t)BIO_ctrl_pending(c->in_bio);
-    if (waiting < 0)
+    int locked = sslx_conn_lock_query(c);
+    Py_ssize_t bound = record;
+    if (c->mode == SSLX_CONN_BIO && c->ssl != NULL) {
+        Py_ssize_t waiting = c->foreign_in ? foreign_pending(c)
+                                           : (Py_ssize_t)BIO_ctrl_pending(c->in_bio);
+        /* Ciphertext is never shorter than its plaintext. */
+        bound = waiting < 0 ? -1 : waiting + SSL_pending(c->ssl);
+    }
+    sslx_conn_unlock_query(c, locked);
+    if (bound < 0)
         return -1;
-    /* Ciphertext is never shorter than its plaintext. */
-    Py_ssize_t bound = waiting + SSL_pending(c->ssl);
     return bound > record ? bound : record;
 }
 
@@ -948,7 +940,7 @@ sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
     if (raise_deferred_read_error(c)) {
         result = read_failure(c, op.ssl, SSL_ERROR_SSL);
     } else if (run_op(c, &op, timeout) == 0) {
-        if (c->mode == SSLX_CONN_BIO && op.done < op.len)
+        if (!op.socket_mode && op.done > 0 && op.done < op.len)
             read_more_records(c, &op);
         result = (Py_ssize_t)op.done;
     } else {
@@ -981,8 +973,11 @@ sslx_conn_shutdown(sslx_conn *c, double timeout)
         return -1;
     int rc = 0;
     for (int calls = 0; calls < 2; calls++) {
-        if (c->shutdown_seen_zero)
+        if (c->shutdown_seen_zero) {
+            lock_with_gil(c);
             SSL_set_read_ahead(op.ssl, 0);  /* do not swallow bytes after it */
+            unlock(c);
+        }
         rc = run_op(c, &op, timeout);
         if (rc < 0 || op.ret > 0)
             break;
@@ -997,9 +992,9 @@ sslx_conn_timeout(sslx_conn *c)
 {
     if (c->mode != SSLX_CONN_SOCKET)
         return -1.0;
-    if (c->get_timeout != NULL)
-        return c->get_timeout(c->owner);
-    PyObject *t = PyObject_CallMethod(c->owner, "gettimeout", NULL);
+    /* _socket.socket.gettimeout(owner): the timeout stored in the socket
+     * object, whatever a subclass's gettimeout() says. */
+    PyObject *t = PyObject_CallOneArg(c->st->socket_gettimeout, c->owner);
     if (t == NULL)
         return -2.0;
     double v = -1.0;

@@ -2,19 +2,6 @@
  * SSLObject (bytes through two MemoryBIOs) and SSLSocket (bytes through a
  * socket fd, with deadlines).
  *
- * API stability: this header is the contract with sslsocket.c.  Changes
- * after the first commit are listed here:
- *   - added sslx_conn_stop() and the field foreign_in_eof (additions only;
- *     nothing existing changed).
- *   - the context setter calls sslx_context_adopt_ssl() (context.h).
- *   - added sslx_conn_apply_session(); conn.h includes session.h.
- *   - SSLX_CONN_METHODS gained get_verified_chain / get_unverified_chain.
- *   - BIO mode: sslx_conn_read() reads record after record until `len` is
- *     filled or the incoming bytes run out (field deferred_read_error);
- *     added sslx_conn_readable_bound().
- *   - get_verified_chain()/get_unverified_chain() give DER lists on every
- *     version; sslx_conn_private_chain() gives the Certificate form.
- *
  * ---- Embedding ----------------------------------------------------------
  * A Python type that is a TLS connection embeds one `sslx_conn` as the LAST
  * member of its instance struct, and its PyType_Spec.basicsize is exactly
@@ -51,20 +38,32 @@
  * read()/write() when OpenSSL needs or produces bytes, and the call runs
  * with the GIL held (conn.c, "foreign MemoryBIO objects").
  *
- * OpenSSL callbacks (SNI, ALPN, keylog in context.c) find the Python
- * connection object with SSL_get_ex_data(ssl, st->ssl_ex_index) (a
- * BORROWED pointer: conn->owner) and take the GIL with PyGILState_Ensure.
- * An exception they leave set becomes the operation's exception.
+ * OpenSSL callbacks (SNI, ALPN, keylog, message and PSK callbacks in
+ * context_callbacks.c and context_psk.c) find the Python connection
+ * object with SSL_get_ex_data(ssl, st->ssl_ex_index) (a BORROWED
+ * pointer: conn->owner) and take the GIL with PyGILState_Ensure.  An
+ * exception they leave set becomes the operation's exception.
  *
- * Threads: like the stdlib, a connection may be read by one thread while
- * another writes (each call releases the GIL around OpenSSL).  Every
- * operation holds its own reference to the SSL*, so sslx_conn_stop() or
- * sslx_conn_free() callers need no locking against a call that is
- * waiting in another thread: the SSL* is freed when the last one returns.
+ * ---- Threads ------------------------------------------------------------
+ * Every OpenSSL call on conn->ssl is made holding conn->lock, and only
+ * the call: waiting for a socket or a deadline happens outside it, so a
+ * thread blocked in recv() does not hold up one that sends (full
+ * duplex), and cipher() asked during another thread's handshake waits
+ * for one OpenSSL call at most.  Operations hold their own reference to
+ * the SSL*; sslx_conn_stop() (close/unwrap from another thread) takes
+ * the lock, so a waiting operation finds the connection stopped when it
+ * wakes and never touches a closed descriptor.
+ *
+ * Inside a callback the calling thread holds the lock: queries of the
+ * same connection answer without it, the SNI callback may switch the
+ * context, and every other operation or change is refused with
+ * RuntimeError (OpenSSL cannot be re-entered).  docs/thread-safety.md
+ * is the whole picture.
  */
 #ifndef SSLX_CONN_H
 #define SSLX_CONN_H
 
+#include <pthread.h>
 #include "context.h"
 #include "session.h"
 
@@ -84,9 +83,11 @@ typedef struct sslx_conn {
     BIO *in_bio, *out_bio;
     /* Socket mode. */
     int fd;
-    /* Socket mode: the owner's current timeout in seconds (<0: None).
-     * NULL: the engine calls owner.gettimeout(). */
-    double (*get_timeout)(PyObject *owner);
+    /* Held around every OpenSSL call on `ssl` (see Threads above). */
+    pthread_mutex_t lock;
+    unsigned long lock_owner;       /* thread holding `lock`; 0: none */
+    unsigned char lock_ready;       /* `lock` is initialised */
+    unsigned char in_sni_callback;  /* this connection's SNI callback runs */
     unsigned char mode;             /* SSLX_CONN_* */
     unsigned char server_side;
     unsigned char foreign_in, foreign_out;
@@ -129,12 +130,31 @@ int sslx_conn_start_socket(sslx_conn *c, int fd);
 int sslx_conn_apply_session(sslx_conn *c, sslx_session *session);
 
 /* Undo start_*: free the SSL* and drop the BIOs, keeping context, side,
- * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards. */
-void sslx_conn_stop(sslx_conn *c);
+ * hostname (SSLSocket.unwrap / close).  conn->ssl is NULL afterwards.
+ * `what` names the caller's method for the refusal when it runs inside
+ * a callback of this connection.  0, or -1 with RuntimeError set. */
+int sslx_conn_stop(sslx_conn *c, const char *what);
 
 /* Current timeout for socket-mode operations (-1.0 in BIO mode or when the
- * owner's timeout is None).  -2.0 with an exception set on failure. */
+ * socket's timeout is None), read from the socket object itself, as the
+ * stdlib does (a subclass overriding gettimeout() changes nothing).
+ * -2.0 with an exception set on failure. */
 double sslx_conn_timeout(sslx_conn *c);
+
+/* The lock, for callers outside the engine (conn_py.c, connview.c).
+ * sslx_conn_lock_query() before reading the SSL*'s state: returns 1 when
+ * it took the lock, 0 when the calling thread holds it already (a
+ * callback of this connection); pass that to sslx_conn_unlock_query().
+ * sslx_conn_lock_change() before changing it: 0, or -1 with RuntimeError
+ * set when called from a callback of this connection (`what` names the
+ * caller); release with sslx_conn_unlock_change(). */
+int sslx_conn_lock_query(sslx_conn *c);
+void sslx_conn_unlock_query(sslx_conn *c, int locked);
+int sslx_conn_lock_change(sslx_conn *c, const char *what);
+void sslx_conn_unlock_change(sslx_conn *c);
+/* Non-zero when the calling thread runs inside an OpenSSL call of `c`
+ * (a callback). */
+int sslx_conn_in_callback(sslx_conn *c);
 
 /* The operations.  0 / byte counts on success, -1 with an exception. */
 int sslx_conn_handshake(sslx_conn *c, double timeout);

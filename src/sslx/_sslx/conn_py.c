@@ -10,13 +10,48 @@
 #include "session.h"
 
 /* The engine of `self` with its SSL*, or NULL (no exception) when it has
- * none yet; *fail is set when sslx_conn_of itself failed. */
+ * none yet; *fail is set when sslx_conn_of itself failed.  For the I/O
+ * methods, which check again under the engine's lock. */
 static sslx_conn *
 started(PyObject *self, int *fail)
 {
     sslx_conn *c = sslx_conn_of(self);
     *fail = c == NULL;
     return (c != NULL && c->ssl != NULL) ? c : NULL;
+}
+
+/* ---- queries: read the SSL*'s state under the engine's lock ----
+ *
+ * `fn` answers for a started connection, `unstarted` (given `self`) for
+ * one without an SSL* (not started yet, or closed/unwrapped, maybe by
+ * another thread while the caller waited for the lock). */
+typedef PyObject *(*query_fn)(sslx_conn *c, void *arg);
+typedef PyObject *(*unstarted_fn)(PyObject *self);
+
+static PyObject *
+query(PyObject *self, query_fn fn, void *arg, unstarted_fn unstarted)
+{
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL)
+        return NULL;
+    int locked = sslx_conn_lock_query(c);
+    PyObject *result = c->ssl != NULL ? fn(c, arg) : unstarted(self);
+    sslx_conn_unlock_query(c, locked);
+    return result;
+}
+
+static PyObject *
+answer_none(PyObject *self)
+{
+    (void)self;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+answer_zero(PyObject *self)
+{
+    (void)self;
+    return PyLong_FromLong(0);
 }
 
 /* ---- I/O ---- */
@@ -93,34 +128,34 @@ sslx_conn_py_write(PyObject *self, PyObject *data)
     return n < 0 ? NULL : PyLong_FromSsize_t(n);
 }
 
+static PyObject *
+pending_of(sslx_conn *c, void *arg)
+{
+    (void)arg;
+    return PyLong_FromLong(SSL_pending(c->ssl));
+}
+
 PyObject *
 sslx_conn_py_pending(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (fail)
-        return NULL;
-    return PyLong_FromLong(c ? SSL_pending(c->ssl) : 0);
+    return query(self, pending_of, NULL, answer_zero);
 }
 
 /* ---- state queries ---- */
 
-PyObject *
-sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
+static PyObject *
+not_connected(PyObject *self)
 {
-    static char *kwlist[] = {"binary_form", NULL};
-    int binary = 0, fail;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:getpeercert", kwlist, &binary))
-        return NULL;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL) {
-        if (!fail) {
-            errno = ENOTCONN;
-            PyErr_SetFromErrno(PyExc_OSError);
-        }
-        return NULL;
-    }
+    (void)self;
+    errno = ENOTCONN;
+    return PyErr_SetFromErrno(PyExc_OSError);
+}
+
+static PyObject *
+peercert_of(sslx_conn *c, void *arg)
+{
+    int binary = *(int *)arg;
     if (!SSL_is_init_finished(c->ssl)) {
         PyErr_SetString(PyExc_ValueError, "handshake not done yet");
         return NULL;
@@ -139,6 +174,16 @@ sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
     return result;
 }
 
+PyObject *
+sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"binary_form", NULL};
+    int binary = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:getpeercert", kwlist, &binary))
+        return NULL;
+    return query(self, peercert_of, &binary, not_connected);
+}
+
 /* (name, protocol version, secret bits) of a cipher. */
 static PyObject *
 cipher_tuple(const SSL_CIPHER *cipher)
@@ -149,18 +194,21 @@ cipher_tuple(const SSL_CIPHER *cipher)
     return Py_BuildValue("(ssi)", name, proto, bits);
 }
 
-PyObject *
-sslx_conn_py_cipher(PyObject *self, PyObject *unused)
+static PyObject *
+cipher_of(sslx_conn *c, void *arg)
 {
-    (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
+    (void)arg;
     const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
     if (cipher == NULL)
         Py_RETURN_NONE;
     return cipher_tuple(cipher);
+}
+
+PyObject *
+sslx_conn_py_cipher(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return query(self, cipher_of, NULL, answer_none);
 }
 
 static int
@@ -175,14 +223,10 @@ cipher_in(STACK_OF(SSL_CIPHER) *list, const SSL_CIPHER *cipher)
 
 /* The ciphers both ends allow: what the client offered (in its order)
  * that this server's list has.  Server side only, like the stdlib. */
-PyObject *
-sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
+static PyObject *
+shared_ciphers_of(sslx_conn *c, void *arg)
 {
-    (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
+    (void)arg;
     STACK_OF(SSL_CIPHER) *offered = SSL_get_client_ciphers(c->ssl);
     STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(c->ssl);
     if (offered == NULL || ours == NULL)
@@ -206,20 +250,34 @@ sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 }
 
 PyObject *
-sslx_conn_py_compression(PyObject *self, PyObject *unused)
+sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
+    return query(self, shared_ciphers_of, NULL, answer_none);
+}
+
+static PyObject *
+compression_of(sslx_conn *c, void *arg)
+{
+    (void)arg;
 #ifndef OPENSSL_NO_COMP
     const COMP_METHOD *comp = SSL_get_current_compression(c->ssl);
     if (comp != NULL && COMP_get_type(comp) != NID_undef)
         return PyUnicode_FromString(OBJ_nid2sn(COMP_get_type(comp)));
+#else
+    (void)c;
 #endif
     Py_RETURN_NONE;
 }
+
+PyObject *
+sslx_conn_py_compression(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return query(self, compression_of, NULL, answer_none);
+}
+
+static PyObject *tls_unique_of(sslx_conn *c, void *arg);
 
 /* tls-unique (RFC 5929): the first Finished message of the latest
  * handshake - the client's in a full handshake, the server's when the
@@ -229,15 +287,18 @@ sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"cb_type", NULL};
     const char *cb_type = "tls-unique";
-    int fail;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|s:get_channel_binding", kwlist, &cb_type))
         return NULL;
     if (strcmp(cb_type, "tls-unique") != 0)
         return PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented",
                             cb_type);
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
+    return query(self, tls_unique_of, NULL, answer_none);
+}
+
+static PyObject *
+tls_unique_of(sslx_conn *c, void *arg)
+{
+    (void)arg;
     unsigned char buf[EVP_MAX_MD_SIZE * 2];
     size_t len;
     int own_finished = SSL_session_reused(c->ssl) ? c->server_side : !c->server_side;
@@ -252,20 +313,23 @@ sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds)
     return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
 }
 
-PyObject *
-sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused)
+static PyObject *
+alpn_of(sslx_conn *c, void *arg)
 {
-    (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
+    (void)arg;
     const unsigned char *proto;
     unsigned int len;
     SSL_get0_alpn_selected(c->ssl, &proto, &len);
     if (proto == NULL || len == 0)
         Py_RETURN_NONE;
     return PyUnicode_FromStringAndSize((const char *)proto, len);
+}
+
+PyObject *
+sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return query(self, alpn_of, NULL, answer_none);
 }
 
 /* NPN is gone from OpenSSL 3 builds that matter; like the stdlib, warn and
@@ -281,18 +345,23 @@ sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-PyObject *
-sslx_conn_py_version(PyObject *self, PyObject *unused)
+static PyObject *
+version_of(sslx_conn *c, void *arg)
 {
-    (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL || !SSL_is_init_finished(c->ssl))
-        return fail ? NULL : Py_NewRef(Py_None);
+    (void)arg;
+    if (!SSL_is_init_finished(c->ssl))
+        Py_RETURN_NONE;
     const char *version = SSL_get_version(c->ssl);
     if (version == NULL || strcmp(version, "unknown") == 0)
         Py_RETURN_NONE;
     return PyUnicode_FromString(version);
+}
+
+PyObject *
+sslx_conn_py_version(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return query(self, version_of, NULL, answer_none);
 }
 
 /* Queue a TLS 1.3 CertificateRequest; it goes out with the next write or
@@ -301,18 +370,19 @@ PyObject *
 sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL) {
-        if (!fail)
-            PyErr_Format(PyExc_ValueError, "No SSL wrapper around %R", self);
+    sslx_conn *c = sslx_conn_of(self);
+    if (c == NULL || sslx_conn_lock_change(c, "verify_client_post_handshake()") < 0)
         return NULL;
-    }
+    PyObject *result = NULL;
     ERR_clear_error();
-    if (SSL_verify_client_post_handshake(c->ssl) != 1)
-        return sslx_raise_from_queue(c->st, NULL, "post-handshake authentication failed",
-                                     SSLX_HERE);
-    Py_RETURN_NONE;
+    if (c->ssl == NULL)
+        PyErr_Format(PyExc_ValueError, "No SSL wrapper around %R", self);
+    else if (SSL_verify_client_post_handshake(c->ssl) != 1)
+        sslx_raise_from_queue(c->st, NULL, "post-handshake authentication failed", SSLX_HERE);
+    else
+        result = Py_NewRef(Py_None);
+    sslx_conn_unlock_change(c);
+    return result;
 }
 
 /* ---- certificate chains ---- */
@@ -353,18 +423,15 @@ chain_as_certificates(sslx_conn *c, STACK_OF(X509) *chain, X509 *first)
 /* The chain OpenSSL verified, or the certificates the peer sent.
  * OpenSSL leaves a client's own certificate out of the chain a server
  * sees: put it back in front. */
+typedef struct {
+    int verified, as_der;
+} chain_request;
+
 static PyObject *
-chain_of(PyObject *self, int verified, int as_der)
+chain_of(sslx_conn *c, void *arg)
 {
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL) {
-        if (fail)
-            return NULL;
-        if (as_der)
-            return PyList_New(0);
-        Py_RETURN_NONE;
-    }
+    const chain_request *req = arg;
+    int verified = req->verified, as_der = req->as_der;
     STACK_OF(X509) *chain;
     X509 *first = NULL;
     if (verified) {
@@ -377,24 +444,34 @@ chain_of(PyObject *self, int verified, int as_der)
     return as_der ? chain_as_der(c, chain, first) : chain_as_certificates(c, chain, first);
 }
 
+static PyObject *
+no_chain_list(PyObject *self)
+{
+    (void)self;
+    return PyList_New(0);
+}
+
 PyObject *
 sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return chain_of(self, 1, 1);
+    chain_request req = {.verified = 1, .as_der = 1};
+    return query(self, chain_of, &req, no_chain_list);
 }
 
 PyObject *
 sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return chain_of(self, 0, 1);
+    chain_request req = {.verified = 0, .as_der = 1};
+    return query(self, chain_of, &req, no_chain_list);
 }
 
 PyObject *
 sslx_conn_private_chain(PyObject *self, int verified)
 {
-    return chain_of(self, verified, 0);
+    chain_request req = {.verified = verified, .as_der = 0};
+    return query(self, chain_of, &req, answer_none);
 }
 
 /* ---- attributes ---- */
@@ -411,7 +488,32 @@ sslx_conn_get_context(PyObject *self, void *closure)
 
 /* Switch the connection to another context (what an SNI callback does to
  * serve another certificate).  The SSL* keeps its own reference to the
- * old SSL_CTX as long as OpenSSL needs it. */
+ * old SSL_CTX as long as OpenSSL needs it.  Between the SNI callback and
+ * the end of the handshake OpenSSL keeps pointers into the certificates
+ * of the current context, which a switch frees: only the SNI callback
+ * may switch a handshake in progress. */
+static int
+switch_context(sslx_conn *c, sslx_context *ctx, int from_sni)
+{
+    if (c->ssl != NULL) {
+        if (!from_sni && SSL_in_init(c->ssl) && !SSL_in_before(c->ssl)) {
+            PyErr_SetString(PyExc_ValueError,
+                            "cannot change the context while the handshake is in progress "
+                            "(only the SNI callback can)");
+            return -1;
+        }
+        if (SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
+            sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
+            return -1;
+        }
+        /* What OpenSSL does not carry over (the cipher list). */
+        if (sslx_context_adopt_ssl(c->context, ctx, c->ssl) < 0)
+            return -1;
+    }
+    Py_XSETREF(c->context, (sslx_context *)Py_NewRef(ctx));
+    return 0;
+}
+
 int
 sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
 {
@@ -423,18 +525,16 @@ sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
-    sslx_context *ctx = (sslx_context *)value;
-    if (c->ssl != NULL) {
-        if (SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
-            sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
-            return -1;
-        }
-        /* What OpenSSL does not carry over (the cipher list). */
-        if (sslx_context_adopt_ssl(c->context, ctx, c->ssl) < 0)
-            return -1;
-    }
-    Py_XSETREF(c->context, (sslx_context *)Py_NewRef(value));
-    return 0;
+    /* The SNI callback runs inside the handshake, holding the engine's
+     * lock: switching there is what it is for.  Anywhere else the
+     * switch takes the lock like any change. */
+    int from_sni = c->in_sni_callback && sslx_conn_in_callback(c);
+    if (!from_sni && sslx_conn_lock_change(c, "setting the context") < 0)
+        return -1;
+    int rc = switch_context(c, (sslx_context *)value, from_sni);
+    if (!from_sni)
+        sslx_conn_unlock_change(c);
+    return rc;
 }
 
 PyObject *
@@ -455,21 +555,13 @@ sslx_conn_get_server_hostname(PyObject *self, void *closure)
     return Py_NewRef(c->server_hostname ? c->server_hostname : Py_None);
 }
 
-PyObject *
-sslx_conn_get_session(PyObject *self, void *closure)
+/* A copy: when a connection is freed without a clean shutdown, OpenSSL
+ * marks its SSL_SESSION not resumable, and that must not reach the
+ * session the program kept for later. */
+static PyObject *
+session_of(sslx_conn *c, void *arg)
 {
-    (void)closure;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL) {
-        if (fail)
-            return NULL;
-        c = sslx_conn_of(self);  /* unconnected: the session to be used */
-        return Py_NewRef(c->session ? c->session : Py_None);
-    }
-    /* A copy: when a connection is freed without a clean shutdown,
-     * OpenSSL marks its SSL_SESSION not resumable, and that must not
-     * reach the session the program kept for later. */
+    (void)arg;
     SSL_SESSION *current = SSL_get0_session(c->ssl);
     if (current == NULL)
         Py_RETURN_NONE;
@@ -477,6 +569,21 @@ sslx_conn_get_session(PyObject *self, void *closure)
     if (copy == NULL)
         return sslx_raise_from_queue(c->st, NULL, "cannot copy the session", SSLX_HERE);
     return sslx_session_wrap(c->st, copy, c->context);
+}
+
+/* Unconnected: the session to be used. */
+static PyObject *
+session_to_use(PyObject *self)
+{
+    sslx_conn *c = sslx_conn_of(self);
+    return c == NULL ? NULL : Py_NewRef(c->session ? c->session : Py_None);
+}
+
+PyObject *
+sslx_conn_get_session(PyObject *self, void *closure)
+{
+    (void)closure;
+    return query(self, session_of, NULL, session_to_use);
 }
 
 int
@@ -503,24 +610,31 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
         return -1;
     }
+    if (sslx_conn_lock_change(c, "setting the session") < 0)
+        return -1;
+    int rc = 0;
     if (c->ssl == NULL) {
         Py_XSETREF(c->session, Py_NewRef(value));
-        return 0;
-    }
-    if (SSL_is_init_finished(c->ssl)) {
+    } else if (SSL_is_init_finished(c->ssl)) {
         PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
-        return -1;
+        rc = -1;
+    } else {
+        rc = sslx_conn_apply_session(c, session);
     }
-    return sslx_conn_apply_session(c, session);
+    sslx_conn_unlock_change(c);
+    return rc;
+}
+
+static PyObject *
+session_reused_of(sslx_conn *c, void *arg)
+{
+    (void)arg;
+    return PyBool_FromLong(SSL_session_reused(c->ssl));
 }
 
 PyObject *
 sslx_conn_get_session_reused(PyObject *self, void *closure)
 {
     (void)closure;
-    int fail;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL)
-        return fail ? NULL : Py_NewRef(Py_None);
-    return PyBool_FromLong(SSL_session_reused(c->ssl));
+    return query(self, session_reused_of, NULL, answer_none);
 }

@@ -183,19 +183,16 @@ context_clear(sslx_context *self)
 
 /* Detach the SSL_CTX from this object: connections may keep the SSL_CTX
  * alive (OpenSSL reference counts it), and their callbacks must then
- * find no context rather than a freed one. */
+ * find no context rather than a freed one.  The callbacks stay installed
+ * (each does nothing without a context): OpenSSL reads a callback
+ * pointer of the SSL_CTX once to test it and again to call it, so
+ * clearing one while another thread handshakes can make it call NULL. */
 static void
 detach_ssl_ctx(sslx_context *self)
 {
     if (self->ctx == NULL)
         return;
     SSL_CTX_set_app_data(self->ctx, NULL);
-    SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
-    SSL_CTX_set_alpn_select_cb(self->ctx, NULL, NULL);
-    SSL_CTX_set_keylog_callback(self->ctx, NULL);
-    SSL_CTX_set_msg_callback(self->ctx, NULL);
-    SSL_CTX_set_psk_client_callback(self->ctx, NULL);
-    SSL_CTX_set_psk_server_callback(self->ctx, NULL);
     SSL_CTX_free(self->ctx);
     self->ctx = NULL;
 }
@@ -1082,8 +1079,6 @@ static PyType_Spec context_spec = {
 int
 sslx_context_setup(PyObject *module, sslx_state *st)
 {
-    if (sslx_truststore_init() < 0)
-        return -1;
     st->SSLContext_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &context_spec, NULL);
     if (st->SSLContext_Type == NULL || PyModule_AddType(module, st->SSLContext_Type) < 0)
         return -1;

@@ -1,6 +1,12 @@
 /* context_callbacks.c - the OpenSSL callbacks an SSLContext installs:
  * server name indication, server-side ALPN selection, key logging.
  *
+ * A callback of the SSL_CTX, once installed, is never removed: OpenSSL
+ * reads the pointer once to test it and again to call it, so a setter
+ * that cleared it while another thread handshakes could make OpenSSL
+ * call NULL.  Turning a feature off clears the Python side instead, and
+ * the C callback then answers as if it were not installed.
+ *
  * They run inside a handshake, while the connection engine has released
  * the GIL, so each takes it with PyGILState_Ensure() before touching any
  * Python object or context field.  The context is found again from the
@@ -12,6 +18,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include "conn.h"
 #include "context_internal.h"
 #include "errors.h"
 
@@ -62,7 +69,7 @@ run_sni_callback(SSL *ssl, int *alert)
 {
     sslx_context *self = sslx_context_from_ctx(SSL_get_SSL_CTX(ssl));
     if (self == NULL || self->sni_callback == NULL)
-        return SSL_TLSEXT_ERR_OK;
+        return SSL_TLSEXT_ERR_NOACK;    /* what OpenSSL does with no callback */
     PyObject *conn = SSL_get_ex_data(ssl, SSLX_CTX_STATE(self)->ssl_ex_index);
     if (conn == NULL) {
         *alert = SSL_AD_INTERNAL_ERROR;
@@ -79,7 +86,16 @@ run_sni_callback(SSL *ssl, int *alert)
         *alert = SSL_AD_INTERNAL_ERROR;
         rc = SSL_TLSEXT_ERR_ALERT_FATAL;
     } else {
+        /* The one callback allowed to switch the connection's context
+         * (conn_py.c, the context setter). */
+        sslx_conn *engine = sslx_conn_of(conn);
+        if (engine != NULL)
+            engine->in_sni_callback = 1;
+        else
+            PyErr_Clear();      /* not an engine: nothing to allow */
         PyObject *result = PyObject_CallFunctionObjArgs(callback, conn, name, self, NULL);
+        if (engine != NULL)
+            engine->in_sni_callback = 0;
         rc = sni_outcome(result, callback, alert);
         Py_XDECREF(result);
         Py_DECREF(name);
@@ -110,7 +126,6 @@ int
 sslx_ctx_set_sni(sslx_context *self, PyObject *callback, int ulabel)
 {
     if (callback == Py_None) {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
         Py_CLEAR(self->sni_callback);
     } else {
         Py_XSETREF(self->sni_callback, Py_NewRef(callback));
@@ -276,7 +291,6 @@ int
 sslx_ctx_set_keylog(sslx_context *self, PyObject *value)
 {
     if (value == Py_None) {
-        SSL_CTX_set_keylog_callback(self->ctx, NULL);
         swap_keylog_bio(self, NULL);
         Py_CLEAR(self->keylog_filename);
         return 0;

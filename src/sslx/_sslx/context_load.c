@@ -299,21 +299,37 @@ store_is_fresh(sslx_context *self)
     return !self->store_modified && !uses_shared_store(self);
 }
 
+/* Give the context a store of its own before anything is added to it.
+ *
+ * The copy is made with the GIL released, so two threads may both find
+ * the store shared and both copy it.  The decision is taken again with
+ * the GIL held: only the first thread back installs its copy; a later
+ * one drops its own and adds to the copy installed.  The SSL_CTX's store
+ * is therefore replaced at most once, always with the GIL held, and
+ * never while another thread adds to it (adds go to the private store,
+ * which is never replaced). */
 int
 sslx_ctx_private_store(sslx_context *self)
 {
     if (uses_shared_store(self)) {
-        X509_STORE *copy;
+        X509_STORE *copy = NULL, *shared = self->shared_store;
+        int is_default = self->shared_default;
         ERR_clear_error();
-        Py_BEGIN_ALLOW_THREADS
-        copy = sslx_truststore_copy(self->shared_store, self->shared_default);
-        Py_END_ALLOW_THREADS
+        if (X509_STORE_up_ref(shared) == 1) {   /* ours while the GIL is away */
+            Py_BEGIN_ALLOW_THREADS
+            copy = sslx_truststore_copy(shared, is_default);
+            Py_END_ALLOW_THREADS
+            X509_STORE_free(shared);
+        }
         if (copy == NULL) {
             sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot copy the trust store",
                                   SSLX_HERE);
             return -1;
         }
-        SSL_CTX_set_cert_store(self->ctx, copy);   /* self->shared_store keeps its ref */
+        if (uses_shared_store(self))
+            SSL_CTX_set_cert_store(self->ctx, copy);   /* self->shared_store keeps its ref */
+        else
+            X509_STORE_free(copy);                     /* another thread was first */
     }
     self->store_modified = 1;
     return 0;

@@ -7,8 +7,14 @@
  *
  * Why not BIO_s_mem(): each of its writes first zeroes the space it is
  * about to fill (BUF_MEM_grow_clean), a wasted pass over every byte in
- * both directions of a connection, about 3% of bulk transfer time. */
+ * both directions of a connection, about 3% of bulk transfer time.
+ *
+ * Threads: an SSLObject writes its records into the outgoing queue with
+ * the GIL released while the program may drain it from another thread,
+ * so every queue operation holds the queue's mutex (briefly: a memcpy;
+ * never while waiting for the GIL). */
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include "memorybio.h"
 
@@ -34,6 +40,7 @@ typedef struct chunk {
 /* After write_eof() (eof set), an empty queue reads as end of file
  * instead of "retry later". */
 typedef struct {
+    pthread_mutex_t mutex;      /* guards everything below */
     chunk *head, *tail;
     size_t pending;
     int eof;
@@ -42,11 +49,8 @@ typedef struct {
 /* The smallest chunk: small writes are gathered up to this. */
 #define CHUNK_MIN_CAPACITY 4096
 
-static size_t
-queue_pending(const byte_queue *q)
-{
-    return q->pending;
-}
+/* The functions below that take a byte_queue expect its mutex held;
+ * the locked_* ones take it themselves. */
 
 /* 0 when out of memory (nothing was appended). */
 static int
@@ -122,13 +126,58 @@ queue_clear(byte_queue *q)
     q->pending = 0;
 }
 
+static int
+locked_append(byte_queue *q, const void *bytes, size_t len)
+{
+    pthread_mutex_lock(&q->mutex);
+    int ok = queue_append(q, bytes, len);
+    pthread_mutex_unlock(&q->mutex);
+    return ok;
+}
+
+static size_t
+locked_take(byte_queue *q, void *out, size_t len)
+{
+    pthread_mutex_lock(&q->mutex);
+    size_t n = queue_take(q, out, len);
+    pthread_mutex_unlock(&q->mutex);
+    return n;
+}
+
+static size_t
+locked_pending(byte_queue *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    size_t n = q->pending;
+    pthread_mutex_unlock(&q->mutex);
+    return n;
+}
+
+/* End of file: write_eof() was called and every byte has been read. */
+static int
+locked_at_eof(byte_queue *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    int eof = q->eof && q->pending == 0;
+    pthread_mutex_unlock(&q->mutex);
+    return eof;
+}
+
+static void
+locked_set_eof(byte_queue *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    q->eof = 1;
+    pthread_mutex_unlock(&q->mutex);
+}
+
 /* ---- the BIO method over it ---- */
 
 static int
 queue_bio_write(BIO *b, const char *in, size_t len, size_t *written)
 {
     BIO_clear_retry_flags(b);
-    if (!queue_append(BIO_get_data(b), in, len))
+    if (!locked_append(BIO_get_data(b), in, len))
         return 0;
     *written = len;
     return 1;
@@ -139,17 +188,19 @@ queue_bio_read(BIO *b, char *out, size_t len, size_t *readbytes)
 {
     byte_queue *q = BIO_get_data(b);
     BIO_clear_retry_flags(b);
-    if (len == 0) {
-        *readbytes = 0;
+    *readbytes = 0;
+    if (len == 0)
         return 1;
-    }
-    if (queue_pending(q) == 0) {
-        if (!q->eof)
-            BIO_set_retry_read(b);   /* no bytes yet: SSL_ERROR_WANT_READ */
-        return 0;
-    }
-    *readbytes = queue_take(q, out, len);
-    return 1;
+    pthread_mutex_lock(&q->mutex);
+    int empty = q->pending == 0, eof = q->eof;
+    if (!empty)
+        *readbytes = queue_take(q, out, len);
+    pthread_mutex_unlock(&q->mutex);
+    if (!empty)
+        return 1;
+    if (!eof)
+        BIO_set_retry_read(b);   /* no bytes yet: SSL_ERROR_WANT_READ */
+    return 0;
 }
 
 static long
@@ -160,11 +211,11 @@ queue_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
     byte_queue *q = BIO_get_data(b);
     switch (cmd) {
     case BIO_CTRL_PENDING: {
-        size_t n = queue_pending(q);
+        size_t n = locked_pending(q);
         return n > LONG_MAX ? LONG_MAX : (long)n;
     }
     case BIO_CTRL_EOF:
-        return q->eof && queue_pending(q) == 0;
+        return locked_at_eof(q);
     case BIO_CTRL_FLUSH:
     case BIO_CTRL_DUP:
         return 1;
@@ -179,6 +230,10 @@ queue_bio_create(BIO *b)
     byte_queue *q = OPENSSL_zalloc(sizeof(*q));
     if (q == NULL)
         return 0;
+    if (pthread_mutex_init(&q->mutex, NULL) != 0) {
+        OPENSSL_free(q);
+        return 0;
+    }
     BIO_set_data(b, q);
     BIO_set_init(b, 1);
     return 1;
@@ -190,6 +245,7 @@ queue_bio_destroy(BIO *b)
     byte_queue *q = BIO_get_data(b);
     if (q != NULL) {
         queue_clear(q);
+        pthread_mutex_destroy(&q->mutex);
         OPENSSL_free(q);
         BIO_set_data(b, NULL);
     }
@@ -265,14 +321,19 @@ memorybio_read(sslx_memorybio *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "|i:read", &size))
         return NULL;
     byte_queue *q = BIO_get_data(self->bio);
-    size_t avail = queue_pending(q);
+    size_t avail = locked_pending(q);
     if (avail > INT_MAX)
         avail = INT_MAX;
     if (size < 0 || (size_t)size > avail)
         size = (int)avail;
     PyObject *result = PyBytes_FromStringAndSize(NULL, size);
-    if (result != NULL)
-        queue_take(q, PyBytes_AS_STRING(result), (size_t)size);
+    if (result == NULL)
+        return NULL;
+    /* Another thread (an SSLObject reading its input) may have taken
+     * some of the bytes counted above: return what is really taken. */
+    size_t got = locked_take(q, PyBytes_AS_STRING(result), (size_t)size);
+    if (got < (size_t)size && _PyBytes_Resize(&result, (Py_ssize_t)got) < 0)
+        return NULL;
     return result;
 }
 
@@ -294,7 +355,7 @@ memorybio_write(sslx_memorybio *self, PyObject *arg)
             PyErr_SetString(st->SSLError, "cannot write() after write_eof()");
         goto done;
     }
-    if (!queue_append(BIO_get_data(self->bio), view.buf, (size_t)view.len)) {
+    if (!locked_append(BIO_get_data(self->bio), view.buf, (size_t)view.len)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -311,7 +372,7 @@ memorybio_write_eof(sslx_memorybio *self, PyObject *unused)
 {
     (void)unused;
     self->eof_written = 1;
-    ((byte_queue *)BIO_get_data(self->bio))->eof = 1;
+    locked_set_eof(BIO_get_data(self->bio));
     Py_RETURN_NONE;
 }
 
@@ -319,14 +380,14 @@ static PyObject *
 memorybio_get_pending(sslx_memorybio *self, void *c)
 {
     (void)c;
-    return PyLong_FromSize_t(queue_pending(BIO_get_data(self->bio)));
+    return PyLong_FromSize_t(locked_pending(BIO_get_data(self->bio)));
 }
 
 static PyObject *
 memorybio_get_eof(sslx_memorybio *self, void *c)
 {
     (void)c;
-    return PyBool_FromLong(self->eof_written && queue_pending(BIO_get_data(self->bio)) == 0);
+    return PyBool_FromLong(locked_at_eof(BIO_get_data(self->bio)));
 }
 
 static PyMethodDef memorybio_methods[] = {

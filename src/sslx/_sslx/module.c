@@ -3,6 +3,7 @@
  * The module is multi-phase initialised; every C file contributes its types,
  * functions and constants through its sslx_<file>_setup() hook. */
 #include "module.h"
+#include "truststore.h"
 
 sslx_state *
 sslx_state_from_module(PyObject *module)
@@ -102,6 +103,7 @@ sslx_exec(PyObject *module)
     if (sslx_errors_setup(module, st) < 0
         || sslx_constants_setup(module, st) < 0
         || sslx_functions_setup(module, st) < 0
+        || sslx_truststore_setup(module, st) < 0
         || sslx_context_setup(module, st) < 0
         || sslx_memorybio_setup(module, st) < 0
         || sslx_session_setup(module, st) < 0
@@ -118,7 +120,8 @@ sslx_exec(PyObject *module)
     X(SSLError) X(SSLZeroReturnError) X(SSLWantReadError) X(SSLWantWriteError) \
     X(SSLSyscallError) X(SSLEOFError) X(SSLCertVerificationError) \
     X(SSLContext_Type) X(MemoryBIO_Type) X(SSLObject_Type) X(SSLSession_Type) \
-    X(SSLSocket_Type) X(Certificate_Type) X(ConnectionView_Type) X(socket_type) X(DefaultVerifyPaths) \
+    X(SSLSocket_Type) X(Certificate_Type) X(ConnectionView_Type) X(socket_type) \
+    X(socket_gettimeout) X(socket_fileno) X(socket_getpeername) X(DefaultVerifyPaths) \
     X(err_codes_to_names) X(lib_codes_to_names) \
     X(VerifyMode) X(VerifyFlags) X(Options) X(TLSVersion) X(SSLMethod)
 

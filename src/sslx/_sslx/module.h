@@ -41,6 +41,12 @@ typedef struct {
 
     /* Helpers from other modules, resolved once at import. */
     PyObject *socket_type;          /* socket.socket */
+    /* _socket.socket's own methods, called on SSLSockets so that what a
+     * Python subclass overrides does not change how the engine waits or
+     * which descriptor it uses (the stdlib reads the C fields). */
+    PyObject *socket_gettimeout;
+    PyObject *socket_fileno;
+    PyObject *socket_getpeername;
     PyObject *DefaultVerifyPaths;   /* collections.namedtuple class */
 
     /* Enum classes built by __init__.py and handed back through

@@ -15,9 +15,10 @@
  * is wrapped (conn.ssl != NULL) recv/send & co. go through TLS; after
  * unwrap(), shutdown() or close() they fall back to socket.socket's.
  *
- * Closing from another thread needs no lock here: every engine operation
- * holds its own reference to the SSL* (conn.h), so sslx_conn_stop() from
- * close() cannot free it under a call waiting in another thread.
+ * Closing from another thread is safe: sslx_conn_stop() takes the
+ * connection's lock, and an operation waiting in another thread holds its
+ * own reference to the SSL* and finds the connection stopped when it
+ * wakes (conn.h, Threads).
  *
  * Deliberate differences from the stdlib (which is otherwise the model):
  *   - sendall() has one deadline for the whole buffer, like a plain
@@ -138,17 +139,32 @@ class_of(PyObject *self)
 /* Drop the TLS layer but keep the engine's parameters (context,
  * hostname): the socket is unwrapped or closed and answers like an
  * unwrapped stdlib SSLSocket. */
-static void
-release_ssl(sock_ext *x)
+static int
+release_ssl(sock_ext *x, const char *what)
 {
-    sslx_conn_stop(&x->conn);
+    return sslx_conn_stop(&x->conn, what);
 }
 
-/* The socket's file descriptor, -1 when closed, -2 with an exception. */
+/* Drop the TLS layer after a failure, keeping the pending exception. */
+static void
+release_keeping_error(sock_ext *x)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (release_ssl(x, "connect()") < 0)
+        PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+}
+
+/* The socket's file descriptor, -1 when closed, -2 with an exception
+ * (_socket.socket's fileno(): a subclass's override is not asked). */
 static int
 socket_fd(PyObject *self)
 {
-    PyObject *r = PyObject_CallMethod(self, "fileno", NULL);
+    sslx_state *st = state_of(self);
+    if (st == NULL)
+        return -2;
+    PyObject *r = PyObject_CallOneArg(st->socket_fileno, self);
     if (r == NULL)
         return -2;
     long fd = PyLong_AsLong(r);
@@ -192,7 +208,7 @@ check_connected(PyObject *self, sock_ext *x)
 {
     if (x->connected)
         return 0;
-    PyObject *r = PyObject_CallMethod(self, "getpeername", NULL);
+    PyObject *r = PyObject_CallOneArg(x->conn.st->socket_getpeername, self);
     if (r == NULL)
         return -1;
     Py_DECREF(r);
@@ -341,7 +357,7 @@ refuse_pre_handshake_data(sslx_state *st, PyObject *self)
 static int
 probe_connected(sslx_state *st, PyObject *self)
 {
-    PyObject *peer = PyObject_CallMethod(self, "getpeername", NULL);
+    PyObject *peer = PyObject_CallOneArg(st->socket_getpeername, self);
     if (peer != NULL) {
         Py_DECREF(peer);
         return 1;
@@ -878,9 +894,8 @@ sslsocket_unwrap(PyObject *self, PyObject *unused)
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
-    if (sslx_conn_shutdown(&x->conn, timeout) < 0)
+    if (sslx_conn_shutdown(&x->conn, timeout) < 0 || release_ssl(x, "unwrap()") < 0)
         return NULL;
-    release_ssl(x);
     return Py_NewRef(self);
 }
 
@@ -912,20 +927,20 @@ static PyObject *
 sslsocket_shutdown(PyObject *self, PyObject *args, PyObject *kwds)
 {
     sock_ext *x = ext_of(self);
-    if (x == NULL)
+    if (x == NULL || release_ssl(x, "shutdown()") < 0)
         return NULL;
-    release_ssl(x);
     return call_base(self, "shutdown", args, kwds);
 }
 
-/* Drop the TLS state, then let socket.socket do `name` (no arguments). */
+/* Drop the TLS state, then let socket.socket do `name` (no arguments).
+ * Refused inside a callback of this connection: the handshake running
+ * there still uses the descriptor. */
 static PyObject *
-release_then_base(PyObject *self, const char *name)
+release_then_base(PyObject *self, const char *name, const char *what)
 {
     sock_ext *x = ext_of(self);
-    if (x == NULL)
+    if (x == NULL || release_ssl(x, what) < 0)
         return NULL;
-    release_ssl(x);
     return call_base_noargs(self, name);
 }
 
@@ -935,14 +950,14 @@ static PyObject *
 sslsocket_real_close(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return release_then_base(self, "_real_close");
+    return release_then_base(self, "_real_close", "close()");
 }
 
 static PyObject *
 sslsocket_detach(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return release_then_base(self, "detach");
+    return release_then_base(self, "detach", "detach()");
 }
 
 /* connect()/connect_ex(): the TLS client starts once the TCP connection
@@ -977,7 +992,7 @@ real_connect(PyObject *self, PyObject *args, int use_ex)
     return r;
 fail:
     Py_XDECREF(r);
-    release_ssl(x);
+    release_keeping_error(x);
     return NULL;
 }
 
@@ -1392,10 +1407,26 @@ import_socket_type(void)
     return type;
 }
 
+/* _socket.socket's own methods the engine calls (module.h). */
+static int
+import_raw_socket_methods(sslx_state *st)
+{
+    PyObject *raw = (PyObject *)((PyTypeObject *)st->socket_type)->tp_base;
+    st->socket_gettimeout = PyObject_GetAttrString(raw, "gettimeout");
+    st->socket_fileno = PyObject_GetAttrString(raw, "fileno");
+    st->socket_getpeername = PyObject_GetAttrString(raw, "getpeername");
+    if (st->socket_gettimeout == NULL || st->socket_fileno == NULL
+        || st->socket_getpeername == NULL)
+        return -1;
+    return 0;
+}
+
 int
 sslx_sslsocket_setup(PyObject *module, sslx_state *st)
 {
     if (st->socket_type == NULL && (st->socket_type = import_socket_type()) == NULL)
+        return -1;
+    if (import_raw_socket_methods(st) < 0)
         return -1;
     Py_ssize_t base_size = ((PyTypeObject *)st->socket_type)->tp_basicsize;
     /* The instance __dict__ sits in sock_ext, after socket.socket's part. */

@@ -1,17 +1,71 @@
 /* truststore.c - the shared default trust store (see truststore.h). */
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "truststore.h"
+
+/* ---- knowing when a file is the one that was parsed ----
+ *
+ * A file counts as unchanged when its path, device, inode, size,
+ * modification time and status-change time (ctime) are all the same.
+ * The mtime alone is not enough: `cp -p`, `rsync -t` and `tar` rewrite a
+ * file in place and restore its old mtime.  No user call can set the
+ * ctime, which every write and every utime() moves forward.
+ *
+ * The kernel stamps times from a coarse clock (milliseconds), so a file
+ * rewritten within the same tick as the one it was read in keeps its
+ * ctime.  A file whose ctime is that recent when it is parsed is
+ * "unsettled": its store is used once and never served from the cache
+ * (the rule git uses for its index). */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    int settled;
+} file_identity;
+
+/* Seconds a file's ctime must lie in the past for its identity to be
+ * trusted (far more than the kernel's timestamp granularity). */
+#define SETTLE_SECONDS 2
+
+static void
+identity_of(const struct stat *sb, file_identity *id)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    id->dev = sb->st_dev;
+    id->ino = sb->st_ino;
+    id->size = sb->st_size;
+    id->mtime = sb->st_mtim;
+    id->ctime = sb->st_ctim;
+    double age = (double)(now.tv_sec - sb->st_ctim.tv_sec)
+                 + (double)(now.tv_nsec - sb->st_ctim.tv_nsec) * 1e-9;
+    id->settled = age > SETTLE_SECONDS;
+}
+
+static int
+same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Whether a store parsed from a file with identity `cached` may serve a
+ * file that has identity `now`. */
+static int
+same_identity(const file_identity *cached, const file_identity *now)
+{
+    return cached->settled && cached->dev == now->dev && cached->ino == now->ino
+           && cached->size == now->size && same_time(cached->mtime, now->mtime)
+           && same_time(cached->ctime, now->ctime);
+}
 
 /* Where the default store came from; a change means a rebuild. */
 typedef struct {
     char file[4096];
     char dir[4096];
     int file_exists;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
+    file_identity id;
 } store_origin;
 
 /* The cache: one entry, the most recent origin.  Stores handed out keep
@@ -21,17 +75,42 @@ typedef struct {
 static PyThread_type_lock cache_lock;
 static X509_STORE *cached_store;
 static store_origin cached_origin;
+/* How many stores were parsed (default or file): what tests read to
+ * tell a cache hit from a parse. */
+static unsigned long parse_count;
+
+/* _truststore_parses(): how many trust stores the cache has parsed so
+ * far in this process (private: for tests). */
+static PyObject *
+truststore_parses(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    unsigned long n;
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(cache_lock, WAIT_LOCK);
+    n = parse_count;
+    PyThread_release_lock(cache_lock);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromUnsignedLong(n);
+}
+
+static PyMethodDef truststore_functions[] = {
+    {"_truststore_parses", truststore_parses, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
 
 int
-sslx_truststore_init(void)
+sslx_truststore_setup(PyObject *module, sslx_state *st)
 {
+    (void)st;
     if (cache_lock == NULL)
         cache_lock = PyThread_allocate_lock();
     if (cache_lock == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    return 0;
+    return PyModule_AddFunctions(module, truststore_functions);
 }
 
 /* OpenSSL's choice of a default location: the environment variable it
@@ -54,20 +133,18 @@ current_origin(store_origin *o)
                      X509_get_default_cert_dir());
     if (stat(o->file, &sb) == 0) {
         o->file_exists = 1;
-        o->dev = sb.st_dev;
-        o->ino = sb.st_ino;
-        o->size = sb.st_size;
-        o->mtime = sb.st_mtim;
+        identity_of(&sb, &o->id);
     }
 }
 
+/* An absent default file has nothing to go stale. */
 static int
-same_origin(const store_origin *a, const store_origin *b)
+same_origin(const store_origin *cached, const store_origin *now)
 {
-    return strcmp(a->file, b->file) == 0 && strcmp(a->dir, b->dir) == 0
-           && a->file_exists == b->file_exists && a->dev == b->dev && a->ino == b->ino
-           && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec
-           && a->mtime.tv_nsec == b->mtime.tv_nsec;
+    if (strcmp(cached->file, now->file) != 0 || strcmp(cached->dir, now->dir) != 0
+        || cached->file_exists != now->file_exists)
+        return 0;
+    return !now->file_exists || same_identity(&cached->id, &now->id);
 }
 
 static X509_STORE *
@@ -90,6 +167,7 @@ cached_default_store(const store_origin *origin)
         X509_STORE *fresh = build_default_store();
         if (fresh == NULL)
             return NULL;
+        parse_count++;
         X509_STORE_free(cached_store);
         cached_store = fresh;
         cached_origin = *origin;
@@ -174,10 +252,7 @@ sslx_truststore_copy(X509_STORE *shared, int default_lookups)
 
 typedef struct {
     char *path;             /* PyMem_RawMalloc'd, NULL for a free slot */
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
+    file_identity id;
     X509_STORE *store;
     unsigned long last_use;
 } file_entry;
@@ -187,11 +262,9 @@ static file_entry file_cache[FILE_CACHE_SLOTS];
 static unsigned long file_clock;
 
 static int
-same_file(const file_entry *e, const char *path, const struct stat *sb)
+same_file(const file_entry *e, const char *path, const file_identity *id)
 {
-    return e->path != NULL && strcmp(e->path, path) == 0 && e->dev == sb->st_dev
-           && e->ino == sb->st_ino && e->size == sb->st_size
-           && e->mtime.tv_sec == sb->st_mtim.tv_sec && e->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+    return e->path != NULL && strcmp(e->path, path) == 0 && same_identity(&e->id, id);
 }
 
 /* The slot for `path`: its own (stale or not), else a free one, else the
@@ -226,8 +299,10 @@ parse_file_store(const char *path)
 static X509_STORE *
 cached_file_store(const char *path, const struct stat *sb)
 {
+    file_identity id;
+    identity_of(sb, &id);
     file_entry *e = file_slot(path);
-    if (!same_file(e, path, sb)) {
+    if (!same_file(e, path, &id)) {
         size_t len = strlen(path) + 1;
         char *copy = PyMem_RawMalloc(len);
         X509_STORE *fresh = copy ? parse_file_store(path) : NULL;
@@ -235,11 +310,11 @@ cached_file_store(const char *path, const struct stat *sb)
             PyMem_RawFree(copy);
             return NULL;
         }
+        parse_count++;
         memcpy(copy, path, len);
         X509_STORE_free(e->store);    /* contexts using it keep their references */
         PyMem_RawFree(e->path);
-        *e = (file_entry){.path = copy, .dev = sb->st_dev, .ino = sb->st_ino,
-                          .size = sb->st_size, .mtime = sb->st_mtim, .store = fresh};
+        *e = (file_entry){.path = copy, .id = id, .store = fresh};
     }
     e->last_use = ++file_clock;
     return X509_STORE_up_ref(e->store) ? e->store : NULL;

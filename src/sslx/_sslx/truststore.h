@@ -12,8 +12,9 @@
 
 #include "module.h"
 
-/* Create the cache's lock; call once per module exec.  0 or -1. */
-int sslx_truststore_init(void);
+/* Create the cache's lock and add the private _truststore_parses()
+ * (module exec).  0 or -1 with an exception. */
+int sslx_truststore_setup(PyObject *module, sslx_state *st);
 
 /* The shared store for OpenSSL's default CA file and directory (as
  * SSL_CERT_FILE / SSL_CERT_DIR select them now), built on first use and
@@ -24,8 +25,9 @@ X509_STORE *sslx_truststore_default(void);
 
 /* The shared store holding the certificates and CRLs of the PEM file
  * `path`, parsed once per version of the file: the cache is keyed by
- * path, device, inode, size and modification time, so a changed file is
- * parsed again.  New reference, or NULL when the file is not a regular
+ * path, device, inode, size, modification and status-change times, so a
+ * changed file is parsed again (a file changed in the last seconds is
+ * always parsed again: truststore.c says why).  New reference, or NULL when the file is not a regular
  * file or does not parse (nothing is cached then; the caller loads it the
  * ordinary way to report the error).  Call with the GIL held; it is
  * released while waiting and parsing. */

@@ -1,0 +1,26 @@
+/* bios.h - the OpenSSL BIOs a connection's SSL* reads and writes
+ * through, besides the MemoryBIO's own (memorybio.c):
+ *   bio_socket.c   a socket descriptor, never blocking (SSLSocket);
+ *   bio_foreign.c  a Python MemoryBIO-like object that is not sslx's
+ *                  (SSLObject over the stdlib's ssl.MemoryBIO). */
+#ifndef SSLX_BIOS_H
+#define SSLX_BIOS_H
+
+#include "module.h"
+
+struct sslx_conn;
+
+/* A BIO over socket `fd`, which it never closes.  NULL when out of
+ * memory (OpenSSL's error queue says so). */
+BIO *sslx_bio_socket_new(int fd);
+
+/* A BIO that reads from (outgoing == 0) or writes to (outgoing == 1)
+ * the Python object `obj` for the connection `c`.  NULL with a Python
+ * exception or the OpenSSL error queue set. */
+BIO *sslx_bio_foreign_new(struct sslx_conn *c, PyObject *obj, int outgoing);
+
+/* Where such a BIO keeps its bound read()/write() method, for GC
+ * traversal and clearing; NULL for none. */
+PyObject **sslx_bio_foreign_method(BIO *bio);
+
+#endif
