@@ -7,6 +7,7 @@ import datetime
 import glob
 import ipaddress
 import os
+import subprocess
 import sysconfig
 
 import pytest
@@ -405,3 +406,22 @@ def test_trustme_certificates(certs):
     """Certificates as trustme issues them (IDN A-label, IPv4/IPv6, email)."""
     for path in (certs.cafile, certs.server_chainfile, certs.client_certfile):
         assert_same_as_stdlib(path)
+
+
+@pytest.mark.parametrize("serial_bytes", [20, 35, 36, 40, 80])
+def test_serial_longer_than_rfc5280_allows(tmp_path, serial_bytes):
+    # Red-team finding 16: OpenSSL breaks the hex text of a serial every
+    # 35 bytes and the stdlib keeps only the first line; sslx reports the
+    # same.  (cryptography refuses serials over 20 bytes, so the openssl
+    # command makes these.)
+    serial = "7" + "ab" * serial_bytes
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    proc = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-subj", "/CN=serial",
+         "-days", "3650", "-set_serial", "0x" + serial], capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_as_stdlib(str(cert))
+    number = sslx._sslx._test_decode_cert(str(cert))["serialNumber"]
+    assert number.startswith("07ABAB")
+    assert (number.endswith("\\\n")) == (serial_bytes >= 35)

@@ -257,3 +257,59 @@ def test_serve_bad_certificate_file(tmp_path):
     out = run_cli("serve", "--port", str(free_port()), "--cert", str(tmp_path / "missing.pem"))
     assert out.returncode == 2
     assert out.stderr.startswith("sslx: error: cannot read")
+
+
+def odd_certificate(tmp_path, kind):
+    """A self-signed certificate and its key with a field the decoder or
+    cert_time_to_seconds cannot take (the signature no longer matches;
+    `probe --insecure` does not check it)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "odd-name")])
+    not_after = datetime.datetime(2051 if kind == "fraction" else 2049, 1, 1)
+    san = x509.SubjectAlternativeName([x509.DNSName("odd-name.example")])
+    der = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+           .public_key(key.public_key()).serial_number(7).add_extension(san, critical=False)
+           .not_valid_before(datetime.datetime(2020, 1, 1)).not_valid_after(not_after)
+           .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    # OpenSSL refuses to load a certificate whose subject is not UTF-8,
+    # but not one whose DNS name (an IA5String) is not: the name to break.
+    patch = {"bad_time": (b"490101000000Z", b"4901010000xxZ"),
+             "fraction": (b"20510101000000Z", b"205101010000.5Z"),
+             "bad_utf8_name": (b"odd-name.example", b"odd\xff\xfeame.example")}[kind]
+    assert der.count(patch[0]) >= 1
+    der = der.replace(*patch)
+    cert, keyfile = tmp_path / "odd.pem", tmp_path / "odd.key"
+    cert.write_text(sslx.DER_cert_to_PEM_cert(der))
+    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return str(cert), str(keyfile)
+
+
+@pytest.mark.parametrize("kind", ["bad_time", "fraction", "bad_utf8_name"])
+def test_probe_insecure_survives_odd_certificates(tmp_path, kind):
+    # Red-team finding 10: a notAfter that does not parse, or a name that
+    # is not UTF-8, made `probe --insecure` print a traceback.
+    cert, key = odd_certificate(tmp_path, kind)
+    port = free_port()
+    with Background(CLI + ["serve", "--port", str(port), "--cert", cert, "--key", key], port):
+        text = run_cli("probe", "127.0.0.1:%d" % port, "--insecure")
+        report = run_cli("probe", "127.0.0.1:%d" % port, "--insecure", "--json")
+    for out in (text, report):
+        assert out.returncode == 0, out.stderr
+        assert "Traceback" not in out.stderr
+    cert_report = json.loads(report.stdout)["certificate"]
+    if kind == "bad_utf8_name":
+        assert "cannot decode the certificate" in cert_report["error"]
+        assert len(cert_report["sha256"]) == 64
+        assert "cannot decode the certificate" in text.stdout
+    else:
+        assert cert_report["days_left"] is None
+        assert "validity cannot be parsed" in text.stdout

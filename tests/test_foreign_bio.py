@@ -102,3 +102,32 @@ def test_exceptions_of_the_object_propagate(ctxs, side):
     client = client_ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
     with pytest.raises(KeyError, match=side + " failed"):
         client.do_handshake()
+
+
+@pytest.mark.parametrize("pending", [-1, -(2 ** 62)])
+def test_negative_pending_counts_as_nothing_known(ctxs, pending):
+    # Red-team finding 11: an incoming object whose `pending` was -1 made
+    # read() raise SystemError.  A negative count says nothing is known:
+    # reads still work, allocating one record at a time.
+    class OddPending:
+        def __init__(self):
+            self.inner = stdlib_ssl.MemoryBIO()
+
+        def read(self, n=-1):
+            return self.inner.read(n)
+
+        def write(self, data):
+            return self.inner.write(data)
+
+        def write_eof(self):
+            self.inner.write_eof()
+
+        pending = property(lambda self: pending)
+        eof = property(lambda self: self.inner.eof)
+
+    client_ctx, server_ctx = ctxs(sslx)
+    pair = MemoryPair(sslx, client_ctx, server_ctx)
+    pair.c_in = OddPending()
+    pair.client = client_ctx.wrap_bio(pair.c_in, pair.c_out, server_hostname="localhost")
+    pair.handshake()
+    assert pair.send(pair.server, pair.client, b"x" * 40000) == b"x" * 40000

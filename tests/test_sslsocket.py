@@ -412,6 +412,54 @@ def test_write_timeout(mod, certs, ref):
             release.set()
 
 
+def test_retry_after_write_timeout(certs, ref):
+    """Red-team finding 9: after send() timed out with a record half sent,
+    OpenSSL needs the retry to pass the same data; a shorter send() made it
+    fail the connection for good (BAD_LENGTH; the stdlib too, once the peer
+    reads again).  sslx refuses the shorter send with ValueError, keeps the
+    connection, and the proper retry delivers every byte once."""
+    resume = threading.Event()
+    received = []
+
+    def body(tls):
+        resume.wait(10)
+        tls.settimeout(5)
+        data = bytearray()
+        while True:
+            piece = tls.recv(65536)
+            if not piece:
+                break
+            data += piece
+        received.append(bytes(data))
+    with ThreadedServer(stdlib_tls_server(ref[1], body)) as srv:
+        try:
+            with client_for(sslx, certs, srv.addr, timeout=0.5) as tls:
+                chunk, sent = bytes(range(256)) * 400, []
+                with pytest.raises(TimeoutError):
+                    for _ in range(1000):
+                        tls.send(chunk)
+                        sent.append(chunk)
+                with pytest.raises(ValueError, match="retried with the same data"):
+                    tls.send(b"short")
+                resume.set()
+                tls.settimeout(10)
+                assert tls.send(chunk) == len(chunk)    # the owed retry completes
+                sent.append(chunk)
+                tls.sendall(b"after")
+                # Half-close and wait for the server: closing with its
+                # session ticket unread would reset the connection.
+                tls.shutdown(socket.SHUT_WR)
+                deadline = time.monotonic() + 10
+                while not received and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        finally:
+            resume.set()
+    assert len(received) == 1
+    expected = b"".join(sent) + b"after"
+    assert (len(received[0]), received[0][-10:]) == (len(expected), expected[-10:])
+    assert received[0] == expected
+
+
 def test_sendall_deadline_covers_the_whole_buffer(certs, ref):
     """sslx bounds sendall() as a whole (one TLS write of the buffer); the
     stdlib restarts the timeout per send().  Against a peer that drains
@@ -866,6 +914,55 @@ def test_get_server_certificate(certs, ref, other_ca, tmp_path):
     with ThreadedServer(handler) as srv:
         with pytest.raises(sslx.SSLCertVerificationError):
             sslx.get_server_certificate(srv.addr, ca_certs=str(other))
+
+
+@pytest.mark.parametrize("addr", ["localhost", ("localhost",), ("a", "b", "c"), 5,
+                                  iter(range(10)), ["127.0.0.1", 1]])
+def test_get_server_certificate_address_shapes(addr):
+    # Red-team finding 11 / issue 14: a string or list address raised
+    # SystemError; the stdlib unpacks `host, port = addr` like Python does.
+    got = {}
+    for m in (stdlib_ssl, sslx):
+        value = iter(range(10)) if not isinstance(addr, (str, tuple, list, int)) else addr
+        got[m.__name__] = outcome(m.get_server_certificate, value, timeout=2)
+    assert got["sslx"] == got["ssl"]
+    assert got["sslx"][0] in ("ValueError", "TypeError", "ConnectionRefusedError")
+
+
+def test_classes_with_their_own_new_are_honoured(mod, certs, ref):
+    # Red-team finding 15: the stdlib creates sslobject_class and
+    # sslsocket_class instances with cls.__new__ (the socket one with the
+    # socket's family, type, proto and fileno); sslx skipped a subclass's own.
+    calls = []
+
+    class Obj(mod.SSLObject):
+        def __new__(cls, *args, **kwargs):
+            calls.append(("object", args, sorted(kwargs)))
+            self = super().__new__(cls)
+            self.tag = "made by Obj.__new__"
+            return self
+
+    class Sock(mod.SSLSocket):
+        def __new__(cls, *args, **kwargs):
+            calls.append(("socket", args, sorted(kwargs)))
+            self = super().__new__(cls, *args, **kwargs)
+            self.tag = "made by Sock.__new__"
+            return self
+
+    client_ctx, _ = make_contexts(mod, certs)
+    client_ctx.sslobject_class, client_ctx.sslsocket_class = Obj, Sock
+    obj = client_ctx.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost")
+    with tls_echo_server(ref) as srv:
+        raw = socket.create_connection(srv.addr, timeout=10)
+        with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"ping\n")
+            assert recv_exactly(tls, 5) == b"PING\n"
+            assert type(tls) is Sock and tls.tag == "made by Sock.__new__"
+    assert type(obj) is Obj and obj.tag == "made by Obj.__new__"
+    assert calls == [("object", (), []),
+                     ("socket", (), ["family", "fileno", "proto", "type"])]
+    with pytest.raises(TypeError):
+        Sock()                      # constructing one directly is still refused
 
 
 def test_module_wrap_socket(certs):

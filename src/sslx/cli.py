@@ -12,6 +12,7 @@ Errors are one line on stderr and a non-zero exit code, never a traceback.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import socket
@@ -79,11 +80,25 @@ def name_text(rdns):
     return ", ".join("%s=%s" % (SHORT_NAMES.get(k, k), v) for rdn in rdns for (k, v) in rdn)
 
 
+def days_until(cert_time):
+    """Whole days from now to a certificate time, or None when the time
+    does not parse (a malformed or fractional-second notAfter)."""
+    try:
+        return int((ssl.cert_time_to_seconds(cert_time) - time.time()) // 86400)
+    except ValueError:
+        return None
+
+
 def describe_certificate(der):
-    """A report-friendly dict of one DER certificate, decoded by sslx."""
-    info = ssl._sslx._decode_der_certificate(der)
-    not_after = ssl.cert_time_to_seconds(info["notAfter"])
-    days_left = int((not_after - time.time()) // 86400)
+    """A report-friendly dict of one DER certificate, decoded by sslx.  A
+    certificate the decoder refuses (names that are not valid UTF-8, for
+    one) is reported as such, with its SHA-256 fingerprint."""
+    try:
+        info = ssl._sslx._decode_der_certificate(der)
+    except (ValueError, ssl.SSLError) as exc:   # UnicodeDecodeError is a ValueError
+        return {"error": "cannot decode the certificate: %s" % exc,
+                "sha256": hashlib.sha256(der).hexdigest()}
+    days_left = days_until(info["notAfter"])
     return {
         "subject": name_text(info.get("subject", ())),
         "issuer": name_text(info.get("issuer", ())),
@@ -226,10 +241,16 @@ def emit_probe(report, args):
     print("  ALPN:         %s" % (report["alpn"] or "none"))
     print("  resumption:   %s" % ("yes" if report["resumption"] else "no"))
     cert = report["certificate"]
-    if cert:
+    if cert and "error" in cert:
+        print("  certificate:  " + OUT.bad(cert["error"]))
+        print("    sha256:     %s" % cert["sha256"])
+    elif cert:
         left = cert["days_left"]
-        days = "%d days left" % left
-        days = OUT.bad("expired") if left < 0 else (OUT.warn(days) if left < 30 else days)
+        if left is None:
+            days = OUT.bad("validity cannot be parsed")
+        else:
+            days = "%d days left" % left
+            days = OUT.bad("expired") if left < 0 else (OUT.warn(days) if left < 30 else days)
         print("  certificate:")
         print("    subject:    %s" % cert["subject"])
         print("    issuer:     %s" % cert["issuer"])

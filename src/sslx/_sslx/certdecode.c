@@ -51,6 +51,24 @@ print_serial(BIO *bio, const void *serial)
     return i2a_ASN1_INTEGER(bio, (const ASN1_INTEGER *)serial);
 }
 
+/* The serial number as the stdlib reports it: OpenSSL's hex text, which
+ * breaks lines (with a backslash) every 35 bytes, up to the end of its
+ * first line, newline included.  Only serials far longer than RFC 5280
+ * allows (20 bytes) are cut; sslx reports them as the stdlib does. */
+static PyObject *
+serial_to_str(sslx_state *st, const ASN1_INTEGER *serial)
+{
+    PyObject *text = print_to_str(st, print_serial, serial, "cannot print serial number");
+    if (text == NULL)
+        return NULL;
+    Py_ssize_t nl = PyUnicode_FindChar(text, '\n', 0, PyUnicode_GET_LENGTH(text), 1);
+    if (nl < 0 || nl == PyUnicode_GET_LENGTH(text) - 1)
+        return text;
+    PyObject *line = nl == -2 ? NULL : PyUnicode_Substring(text, 0, nl + 1);
+    Py_DECREF(text);
+    return line;
+}
+
 static int
 print_time(BIO *bio, const void *time)
 {
@@ -393,9 +411,7 @@ sslx_cert_to_dict(sslx_state *st, X509 *cert)
     if (set_new(dict, "subject", x509_name_to_tuple(st, X509_get_subject_name(cert))) < 0
         || set_new(dict, "issuer", x509_name_to_tuple(st, X509_get_issuer_name(cert))) < 0
         || set_new(dict, "version", PyLong_FromLong(X509_get_version(cert) + 1)) < 0
-        || set_new(dict, "serialNumber",
-                   print_to_str(st, print_serial, X509_get0_serialNumber(cert),
-                                "cannot print serial number")) < 0
+        || set_new(dict, "serialNumber", serial_to_str(st, X509_get0_serialNumber(cert))) < 0
         || set_new(dict, "notBefore",
                    print_to_str(st, print_time, X509_get0_notBefore(cert), NULL)) < 0
         || set_new(dict, "notAfter",

@@ -346,6 +346,7 @@ sslx_conn_stop(sslx_conn *c, const char *what)
     c->mode = SSLX_CONN_NONE;
     c->foreign_in = c->foreign_out = c->foreign_in_eof = 0;
     c->shutdown_seen_zero = 0;
+    c->write_retry_len = 0;
     sslx_conn_unlock_change(c);
     /* An operation waiting in another thread keeps its own reference: it
      * finds the connection stopped when it takes the lock again. */
@@ -950,13 +951,34 @@ sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
     return result;
 }
 
+/* A write retried after one that timed out (or would have blocked) with
+ * a record half sent must give OpenSSL at least as many bytes (the same
+ * data), or OpenSSL fails the connection for good (BAD_LENGTH).  Refuse
+ * a shorter one before OpenSSL sees it: the connection stays usable and
+ * the retry the program owes can still complete. */
+static int
+check_write_retry(sslx_conn *c, size_t len)
+{
+    if (c->write_retry_len == 0 || len >= c->write_retry_len)
+        return 0;
+    PyErr_Format(PyExc_ValueError,
+                 "a write that timed out or would have blocked must be retried with the same "
+                 "data (%zu bytes), not %zu bytes",
+                 c->write_retry_len, len);
+    return -1;
+}
+
 Py_ssize_t
 sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
 {
     op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = len > 0 ? (size_t)len : 0};
-    if (op_begin(c, &op) < 0)
+    if (check_write_retry(c, op.len) < 0 || op_begin(c, &op) < 0)
         return -1;
     int rc = run_op(c, &op, timeout);
+    if (rc == 0)
+        c->write_retry_len = 0;
+    else if (op.socket_mode && op.ssl_err == SSL_ERROR_WANT_WRITE && op.len > c->write_retry_len)
+        c->write_retry_len = op.len;
     op_end(&op);
     return rc < 0 ? -1 : (Py_ssize_t)op.done;
 }

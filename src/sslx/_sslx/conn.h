@@ -94,6 +94,10 @@ typedef struct sslx_conn {
     unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
     unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
     unsigned char shutdown_seen_zero;
+    /* Socket mode: the length of a write that stopped with a record half
+     * sent (timeout or would block).  OpenSSL requires the retry to pass
+     * the same data, at least that long, or it fails the connection. */
+    size_t write_retry_len;
     /* BIO mode: a read that had already filled part of the caller's
      * buffer when OpenSSL failed returns those bytes; the failure (an
      * exception instance) is kept here and raised by the next read. */

@@ -440,14 +440,26 @@ add_cadata_certs(X509_STORE *store, const char *data, int len, int pem)
     return count;
 }
 
+/* Whether `err`, met after at least one certificate, only says that the
+ * data ended: no further PEM block, or (DER) a header cut short by the
+ * end of the data, which the stdlib also ignores. */
+static int
+is_end_of_cadata(unsigned long err, int pem)
+{
+    if (err == 0)
+        return 1;
+    if (pem)
+        return ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+    return ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG;
+}
+
 /* The end of a cadata parse: fine when certificates were read and the
  * only error is the end of the data. */
 static PyObject *
 finish_cadata(sslx_state *st, int count, int pem)
 {
     unsigned long err = ERR_peek_last_error();
-    if (count > 0 && (err == 0 || (pem && ERR_GET_LIB(err) == ERR_LIB_PEM
-                                   && ERR_GET_REASON(err) == PEM_R_NO_START_LINE))) {
+    if (count > 0 && is_end_of_cadata(err, pem)) {
         ERR_clear_error();
         Py_RETURN_NONE;
     }

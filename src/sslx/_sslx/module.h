@@ -63,6 +63,11 @@ typedef struct {
 
     /* ex_data index under which an SSL* keeps its owning connection. */
     int ssl_ex_index;
+
+    /* The thread in which wrap_socket() runs an sslsocket_class's own
+     * __new__: SSLSocket.__new__ allocates there instead of refusing
+     * (sslsocket.c).  0: none. */
+    unsigned long socket_new_allowed_in;
 } sslx_state;
 
 extern struct PyModuleDef sslx_moduledef;

@@ -27,11 +27,22 @@ sslx_sslobject_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
         }
         type = (PyTypeObject *)cls;
     }
-    /* Like the stdlib's _create: __new__ only, never __init__. */
-    PyObject *self = type->tp_alloc(type, 0);
+    /* Like the stdlib's _create: cls.__new__(cls) (a subclass's own, if
+     * it has one), never __init__. */
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL)
+        return NULL;
+    PyObject *self = type->tp_new(type, empty, NULL);
+    Py_DECREF(empty);
     if (self == NULL)
         return NULL;
-    sslx_conn *c = &((sslx_sslobject *)self)->conn;
+    if (!PyObject_TypeCheck(self, type)) {
+        PyErr_Format(PyExc_TypeError, "%s.__new__() returned %.200s, not an instance of it",
+                     type->tp_name, Py_TYPE(self)->tp_name);
+        Py_DECREF(self);
+        return NULL;
+    }
+    sslx_conn *c = sslx_conn_of(self);
     if (sslx_conn_init(c, st, self, context, server_side, server_hostname, session) < 0
         || sslx_conn_start_bio(c, incoming, outgoing) < 0) {
         Py_DECREF(self);

@@ -258,9 +258,60 @@ check_wrap_arguments(sslx_context *context, int server_side, PyObject *server_ho
     return 0;
 }
 
+static PyObject *sslsocket_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
+
+/* socket.socket's allocator (SSLSocket's own tp_new refuses). */
+static PyObject *
+allocate_plain(sslx_state *st, PyTypeObject *type)
+{
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL)
+        return NULL;
+    PyObject *self = ((PyTypeObject *)st->socket_type)->tp_new(type, empty, NULL);
+    Py_DECREF(empty);
+    return self;
+}
+
+/* cls.__new__(cls, family=, type=, proto=, fileno=) of an sslsocket_class
+ * that defines its own, with the arguments the stdlib passes; SSLSocket's
+ * own __new__ lets this thread through meanwhile. */
+static PyObject *
+call_own_new(sslx_state *st, PyTypeObject *type, PyObject *sock)
+{
+    PyObject *kwargs = PyDict_New(), *empty = PyTuple_New(0), *self = NULL;
+    static const char *const names[] = {"family", "type", "proto"};
+    if (kwargs == NULL || empty == NULL)
+        goto done;
+    for (int i = 0; i < 3; i++) {
+        PyObject *v = PyObject_GetAttrString(sock, names[i]);
+        int rc = v ? PyDict_SetItemString(kwargs, names[i], v) : -1;
+        Py_XDECREF(v);
+        if (rc < 0)
+            goto done;
+    }
+    PyObject *fd = PyObject_CallMethod(sock, "fileno", NULL);
+    int rc = fd ? PyDict_SetItemString(kwargs, "fileno", fd) : -1;
+    Py_XDECREF(fd);
+    if (rc < 0)
+        goto done;
+    unsigned long saved = st->socket_new_allowed_in;
+    st->socket_new_allowed_in = PyThread_get_thread_ident();
+    self = type->tp_new(type, empty, kwargs);
+    st->socket_new_allowed_in = saved;
+    if (self != NULL && !PyObject_TypeCheck(self, type)) {
+        PyErr_Format(PyExc_TypeError, "%s.__new__() returned %.200s, not an instance of it",
+                     type->tp_name, Py_TYPE(self)->tp_name);
+        Py_CLEAR(self);
+    }
+done:
+    Py_XDECREF(kwargs);
+    Py_XDECREF(empty);
+    return self;
+}
+
 /* An SSLSocket instance of `cls` with no file descriptor yet. */
 static PyObject *
-allocate_instance(sslx_state *st, PyObject *cls)
+allocate_instance(sslx_state *st, PyObject *cls, PyObject *sock)
 {
     if (cls == NULL || cls == Py_None)
         cls = (PyObject *)st->SSLSocket_Type;
@@ -269,14 +320,10 @@ allocate_instance(sslx_state *st, PyObject *cls)
                      cls);
         return NULL;
     }
-    PyObject *empty = PyTuple_New(0);
-    if (empty == NULL)
-        return NULL;
-    /* socket.socket's allocator (SSLSocket's own tp_new refuses). */
-    newfunc socket_new = ((PyTypeObject *)st->socket_type)->tp_new;
-    PyObject *self = socket_new((PyTypeObject *)cls, empty, NULL);
-    Py_DECREF(empty);
-    return self;
+    PyTypeObject *type = (PyTypeObject *)cls;
+    if (type->tp_new == sslsocket_new)
+        return allocate_plain(st, type);
+    return call_own_new(st, type, sock);
 }
 
 /* Detach `sock` and make `self` own its descriptor with the same family,
@@ -429,7 +476,7 @@ sslx_sslsocket_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
     if (check_stream_socket(sock) < 0
         || check_wrap_arguments(context, server_side, server_hostname, session) < 0)
         return NULL;
-    PyObject *self = allocate_instance(st, cls);
+    PyObject *self = allocate_instance(st, cls, sock);
     if (self == NULL)
         return NULL;
     sock_ext *x = ext_of(self);
@@ -469,13 +516,20 @@ refuse_construction(PyTypeObject *type)
 }
 
 /* SSLSocket() and SSLSocket.__new__() both refuse: an instance that
- * wrap_socket() did not set up has no engine state to answer with. */
+ * wrap_socket() did not set up has no engine state to answer with.  The
+ * exception: the __new__ of an sslsocket_class, which wrap_socket() calls
+ * as the stdlib does (call_own_new), reaching this one through super(). */
 static PyObject *
 sslsocket_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)args;
     (void)kwds;
-    return refuse_construction(type);
+    sslx_state *st = sslx_state_from_type(type);
+    if (st == NULL)
+        return NULL;
+    if (st->socket_new_allowed_in != PyThread_get_thread_ident())
+        return refuse_construction(type);
+    return allocate_plain(st, type);
 }
 
 static int
@@ -1253,18 +1307,55 @@ fetch_peer_certificate(PyObject *ctx, PyObject *addr, PyObject *host, PyObject *
     return pem;
 }
 
+/* `host, port = addr` as Python unpacks it: any iterable of exactly two
+ * items, with Python's errors for other shapes.  A new (host, port)
+ * tuple, or NULL with an exception set. */
+static PyObject *
+unpack_address(PyObject *addr)
+{
+    PyObject *it = PyObject_GetIter(addr);
+    if (it == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object",
+                         Py_TYPE(addr)->tp_name);
+        }
+        return NULL;
+    }
+    PyObject *items[3] = {NULL, NULL, NULL}, *pair = NULL;
+    int n = 0;
+    while (n < 3 && (items[n] = PyIter_Next(it)) != NULL)
+        n++;
+    if (PyErr_Occurred())
+        goto done;
+    if (n == 2)
+        pair = PyTuple_Pack(2, items[0], items[1]);
+    else if (n > 2)
+        PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
+    else
+        PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)", n);
+done:
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(items[i]);
+    Py_DECREF(it);
+    return pair;
+}
+
 /* get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,
  *                        ca_certs=None, timeout=<socket default>) */
 static PyObject *
 get_server_certificate(PyObject *module, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"addr", "ssl_version", "ca_certs", "timeout", NULL};
-    PyObject *addr, *version = NULL, *ca_certs = Py_None, *timeout = NULL, *host, *port;
+    PyObject *addr, *version = NULL, *ca_certs = Py_None, *timeout = NULL;
     sslx_state *st = sslx_state_from_module(module);
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO:get_server_certificate", kwlist,
-                                     &addr, &version, &ca_certs, &timeout)
-        || !PyArg_ParseTuple(addr, "OO:get_server_certificate", &host, &port))
+                                     &addr, &version, &ca_certs, &timeout))
         return NULL;
+    PyObject *pair = unpack_address(addr);
+    if (pair == NULL)
+        return NULL;
+    PyObject *host = PyTuple_GET_ITEM(pair, 0);
     PyObject *default_version = NULL, *default_timeout = NULL, *ctx = NULL, *pem = NULL;
     if (version == NULL)
         version = default_version = PyLong_FromLong(SSLX_PROTOCOL_TLS_CLIENT);
@@ -1281,10 +1372,11 @@ get_server_certificate(PyObject *module, PyObject *args, PyObject *kwds)
                                  ca_certs == Py_None ? SSLX_CERT_NONE : SSLX_CERT_REQUIRED,
                                  ca_certs);
     if (ctx != NULL)
-        pem = fetch_peer_certificate(ctx, addr, host, timeout);
+        pem = fetch_peer_certificate(ctx, pair, host, timeout);
     Py_XDECREF(ctx);
     Py_XDECREF(default_version);
     Py_XDECREF(default_timeout);
+    Py_DECREF(pair);
     return pem;
 }
 
