@@ -33,13 +33,18 @@ def client_context():
     return ctx
 
 def run_pair(first, second, seconds):
-    '''Run two operations in loops in two threads; return their counts and
-    the first unexpected exception of each (None when there was none).'''
-    deadline = time.monotonic() + seconds
+    '''Run two operations in loops in two threads for `seconds`, and on
+    until each has run at least once (a busy machine may starve one for a
+    while; 30 s at most); return their counts and the first unexpected
+    exception of each (None when there was none).'''
+    start = time.monotonic()
     counts, errors = [0, 0], [None, None]
+    def running():
+        elapsed = time.monotonic() - start
+        return elapsed < seconds or (min(counts) == 0 and elapsed < 30)
     def loop(i, op):
         try:
-            while time.monotonic() < deadline:
+            while running() and errors[1 - i] is None:
                 op()
                 counts[i] += 1
         except BaseException as exc:

@@ -7,6 +7,7 @@
  * crlDistributionPoints are tuples of URIs; optional keys appear only when
  * the certificate has something to put there.  Malformed optional
  * extensions are left out rather than failing the whole certificate. */
+#include <openssl/pem.h>
 #include "certdecode.h"
 #include "errors.h"
 
@@ -482,9 +483,42 @@ decode_der_certificate(PyObject *module, PyObject *arg)
     return info;
 }
 
+/* _test_decode_cert(path): the getpeercert() dict of the first certificate
+ * of a PEM file (the stdlib's private test helper, with its errors). */
+static PyObject *
+fn_test_decode_cert(PyObject *module, PyObject *arg)
+{
+    sslx_state *st = sslx_state_from_module(module);
+    PyObject *path = NULL, *result = NULL;
+    if (!PyUnicode_FSConverter(arg, &path))
+        return NULL;
+    BIO *bio;
+    X509 *cert = NULL;
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    bio = BIO_new_file(PyBytes_AS_STRING(path), "r");
+    if (bio)
+        cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    Py_END_ALLOW_THREADS
+    /* The stdlib raises these as bare SSLError(message). */
+    if (bio == NULL)
+        PyErr_SetString(st->SSLError, "Can't open file");
+    else if (cert == NULL)
+        PyErr_SetString(st->SSLError, "Error decoding PEM-encoded file");
+    else
+        result = sslx_cert_to_dict(st, cert);
+    ERR_clear_error();
+    X509_free(cert);
+    BIO_free(bio);
+    Py_DECREF(path);
+    return result;
+}
+
 static PyMethodDef certdecode_methods[] = {
     {"_decode_der_certificate", decode_der_certificate, METH_O,
      "_decode_der_certificate(der) -> getpeercert()-style dict plus 'publicKey'."},
+    {"_test_decode_cert", fn_test_decode_cert, METH_O,
+     "_test_decode_cert(path) -> the getpeercert() dict of a PEM certificate file."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -77,44 +77,6 @@ fail:
     return NULL;
 }
 
-/* The checks for giving `session` to a connection of `context` (the
- * stdlib's order and messages).  0 or -1 with an exception. */
-static int
-check_session(sslx_state *st, sslx_context *context, int server_side, PyObject *session)
-{
-    if (!sslx_session_check(st, session)) {
-        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
-        return -1;
-    }
-    if (((sslx_session *)session)->context->ctx != context->ctx) {
-        PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
-        return -1;
-    }
-    if (server_side) {
-        PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
-        return -1;
-    }
-    return 0;
-}
-
-static int
-check_side(sslx_state *st, sslx_context *context, int server_side)
-{
-    if (server_side && context->protocol == SSLX_PROTOCOL_TLS_CLIENT) {
-        sslx_raise_plain(st, NULL, 0,
-                         "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
-                         SSLX_HERE);
-        return -1;
-    }
-    if (!server_side && context->protocol == SSLX_PROTOCOL_TLS_SERVER) {
-        sslx_raise_plain(st, NULL, 0,
-                         "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
-                         SSLX_HERE);
-        return -1;
-    }
-    return 0;
-}
-
 int
 sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
                int server_side, PyObject *server_hostname, PyObject *session)
@@ -134,7 +96,7 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
-    if (check_side(st, context, server_side) < 0)
+    if (sslx_context_check_side(context, server_side) < 0)
         return -1;
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(context));
     if (server_hostname != NULL && server_hostname != Py_None) {
@@ -144,7 +106,7 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
         Py_XSETREF(c->server_hostname, alabel);
     }
     if (session != NULL && session != Py_None) {
-        if (check_session(st, context, server_side, session) < 0)
+        if (sslx_context_check_session(context, server_side, session) < 0)
             return -1;
         Py_XSETREF(c->session, Py_NewRef(session));
     }
@@ -152,32 +114,6 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
 }
 
 /* ---- creating the SSL* ---- */
-
-/* SNI and the name or address the certificate must match. */
-static int
-configure_hostname(sslx_conn *c)
-{
-    const char *name = PyUnicode_AsUTF8(c->server_hostname);
-    if (name == NULL)
-        return -1;
-    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(name);
-    int ok = 1;
-    ERR_clear_error();
-    /* Addresses are never sent as SNI (RFC 6066 allows only names). */
-    if (ip == NULL)
-        ok = SSL_set_tlsext_host_name(c->ssl, name) == 1;
-    if (ok && c->context->check_hostname) {
-        X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
-        ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name) == 1
-                : X509_VERIFY_PARAM_set1_host(param, name, 0) == 1;
-    }
-    ASN1_OCTET_STRING_free(ip);
-    if (!ok) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set the server hostname", SSLX_HERE);
-        return -1;
-    }
-    return 0;
-}
 
 int
 sslx_conn_apply_session(sslx_conn *c, sslx_session *session)
@@ -208,7 +144,8 @@ apply_session(sslx_conn *c)
     return 0;
 }
 
-/* SSL_new and everything that does not depend on where bytes go. */
+/* SSL_new with everything the context prescribes (context_wrap.c), and
+ * what the engine itself needs; the BIOs come next. */
 static int
 create_ssl(sslx_conn *c)
 {
@@ -220,34 +157,15 @@ create_ssl(sslx_conn *c)
         PyErr_SetString(PyExc_ValueError, "connection is already started");
         return -1;
     }
-    ERR_clear_error();
-    c->ssl = SSL_new(c->context->ctx);
-    if (c->ssl == NULL) {
-        sslx_raise_from_queue(c->st, NULL, "cannot create the SSL connection", SSLX_HERE);
+    c->ssl = sslx_context_new_ssl(c->context, c->server_side, c->server_hostname);
+    if (c->ssl == NULL)
         return -1;
-    }
     SSL_set_ex_data(c->ssl, c->st->ssl_ex_index, c->owner);
-    if (sslx_context_configure_ssl(c->context, c->ssl, c->server_side) < 0)
-        return -1;
     /* Idle connections keep no 16 KB record buffers; Python may move the
      * buffer of a retried write. */
     SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                              | SSL_MODE_AUTO_RETRY);
-    if (!c->server_side && c->context->alpn_protocols != NULL
-        && SSL_set_alpn_protos(c->ssl, c->context->alpn_protocols,
-                               c->context->alpn_protocols_len) != 0) {
-        sslx_raise_from_queue(c->st, NULL, "cannot set ALPN protocols", SSLX_HERE);
-        return -1;
-    }
-    if (c->server_hostname != NULL && configure_hostname(c) < 0)
-        return -1;
-    if (apply_session(c) < 0)
-        return -1;
-    if (c->server_side)
-        SSL_set_accept_state(c->ssl);
-    else
-        SSL_set_connect_state(c->ssl);
-    return 0;
+    return apply_session(c);
 }
 
 /* The BIO the SSL uses for one MemoryBIO object: its own for sslx's
@@ -691,8 +609,9 @@ raise_op_error(sslx_conn *c, op_state *op)
     int ret = op->ret;
     if ((op->kind == OP_READ || op->kind == OP_WRITE) && op->ret == 0)
         ret = op->sys_errno != 0 ? -1 : 0;
+    int transfer = op->socket_mode && (op->kind == OP_READ || op->kind == OP_WRITE);
     sslx_raise_conn_error(c->st, op->ssl, op->ssl_err, ret, op->sys_errno,
-                          c->server_hostname, SSLX_HERE);
+                          c->server_hostname, transfer, SSLX_HERE);
     return -1;
 }
 
@@ -706,8 +625,7 @@ stopped_outcome(sslx_conn *c, op_state *op)
     op->done = 0;
     if (op->kind == OP_READ)
         return 0;
-    sslx_raise_plain(c->st, c->st->SSLEOFError, SSLX_ERR_EOF,
-                     "EOF occurred in violation of protocol", SSLX_HERE);
+    sslx_raise_eof_violation(c->st, SSLX_HERE);
     return -1;
 }
 

@@ -3,7 +3,7 @@
  * conn.h), each written once over the engine. */
 #include <errno.h>
 #include <string.h>
-#include "conn.h"
+#include "conn_py.h"
 #include "certdecode.h"
 #include "certificate.h"
 #include "errors.h"
@@ -502,12 +502,7 @@ switch_context(sslx_conn *c, sslx_context *ctx, int from_sni)
                             "(only the SNI callback can)");
             return -1;
         }
-        if (SSL_set_SSL_CTX(c->ssl, ctx->ctx) == NULL) {
-            sslx_raise_from_queue(c->st, NULL, "cannot switch the SSL context", SSLX_HERE);
-            return -1;
-        }
-        /* What OpenSSL does not carry over (the cipher list). */
-        if (sslx_context_adopt_ssl(c->context, ctx, c->ssl) < 0)
+        if (sslx_context_switch_ssl(c->context, ctx, c->ssl) < 0)
             return -1;
     }
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(ctx));
@@ -597,19 +592,13 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_AttributeError, "cannot delete session");
         return -1;
     }
-    if (!sslx_session_check(c->st, value)) {
-        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
-        return -1;
-    }
-    sslx_session *session = (sslx_session *)value;
-    if (c->context == NULL || session->context->ctx != c->context->ctx) {
+    if (c->context == NULL) {
         PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
         return -1;
     }
-    if (c->server_side) {
-        PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
+    if (sslx_context_check_session(c->context, c->server_side, value) < 0)
         return -1;
-    }
+    sslx_session *session = (sslx_session *)value;
     if (sslx_conn_lock_change(c, "setting the session") < 0)
         return -1;
     int rc = 0;

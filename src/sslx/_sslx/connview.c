@@ -11,7 +11,7 @@
  * private form; every other attribute is read from, or written to, the
  * connection itself (the stdlib's Python layer writes `_sslobj.context`). */
 #include "connview.h"
-#include "conn.h"
+#include "conn_py.h"
 
 typedef struct {
     PyObject_HEAD

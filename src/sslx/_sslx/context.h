@@ -1,50 +1,18 @@
-/* context.h - SSLContext: the shared configuration of many connections.
+/* context.h - SSLContext as the rest of sslx sees it: an opaque object
+ * that checks the arguments of the connections it makes and configures
+ * each new SSL*.  The struct and the internals shared by the context_*.c
+ * files are in context_internal.h, for them alone.
  *
- * The struct is visible to the connection engine (conn.c), which reads it
- * when it creates an SSL* and when a callback fires.  Everything else goes
- * through functions.
- *
- * Callbacks registered on the SSL_CTX (servername, ALPN selection, keylog, PSK)
- * find their sslx_context through SSL_CTX_get_app_data(), a borrowed
+ * Callbacks registered on the SSL_CTX (servername, ALPN selection, keylog,
+ * PSK) find their sslx_context through SSL_CTX_get_app_data(), a borrowed
  * pointer that dealloc clears before the SSL_CTX is released, so an SSL*
  * outliving its Python context sees NULL rather than freed memory. */
 #ifndef SSLX_CONTEXT_H
 #define SSLX_CONTEXT_H
 
 #include "module.h"
-#include <pythread.h>
 
-typedef struct {
-    PyObject_HEAD
-    SSL_CTX *ctx;
-    int protocol;               /* SSLX_PROTOCOL_* given to the constructor */
-    int fixed_version;          /* TLS1*_VERSION for PROTOCOL_TLSv1*, else 0 */
-    int check_hostname;         /* verify server_hostname in the handshake */
-    int post_handshake_auth;    /* offer TLS 1.3 post-handshake auth */
-    unsigned int hostflags;     /* X509_CHECK_FLAG_* copied to each SSL */
-    char *cipher_spec;          /* set_ciphers() string, applied to each SSL;
-                                 * NULL: the SSL_CTX's default list */
-    unsigned char *alpn_protocols;   /* ALPN wire format, or NULL */
-    unsigned int alpn_protocols_len;
-    PyObject *sni_callback;     /* callable or NULL */
-    int sni_ulabel;             /* set_servername_callback: pass U-labels */
-    PyObject *sslobject_class;  /* NULL: SSLObject */
-    PyObject *sslsocket_class;  /* NULL: SSLSocket */
-    PyObject *keylog_filename;  /* the object given (str/bytes/PathLike) or NULL */
-    BIO *keylog_bio;            /* open in append mode while keylog is on */
-    PyThread_type_lock keylog_lock;  /* serialises keylog writes and swaps */
-    PyObject *msg_callback;     /* _msg_callback (stdlib's TestSSLDebug) */
-    PyObject *psk_client_callback;   /* set_psk_client_callback(), or NULL */
-    PyObject *psk_server_callback;   /* set_psk_server_callback(), or NULL */
-    /* Trust store sharing (truststore.h).  Replaced stores stay referenced
-     * here until dealloc, so a handshake still verifying with one in
-     * another thread never sees it freed. */
-    X509_STORE *shared_store;   /* the shared store (default or a CA file), once used */
-    int shared_default;         /* shared_store is the default paths' store */
-    X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
-    int store_modified;         /* CAs/CRLs were added to a private store */
-    PyObject *weakreflist;
-} sslx_context;
+typedef struct sslx_context sslx_context;
 
 /* Non-zero when `obj` is an SSLContext (or subclass) instance. */
 int sslx_context_check(sslx_state *st, PyObject *obj);
@@ -53,15 +21,37 @@ int sslx_context_check(sslx_state *st, PyObject *obj);
  * context is gone.  Callers hold the GIL. */
 sslx_context *sslx_context_from_ctx(SSL_CTX *ctx);
 
-/* Prepare a fresh SSL* of this context for one connection: verify mode,
- * post-handshake auth, hostname checks.  The engine calls it right after
- * SSL_new.  Returns 0, or -1 with an exception set. */
-int sslx_context_configure_ssl(sslx_context *self, SSL *ssl, int server_side);
+/* ---- the rules for a connection's arguments (context_wrap.c) ----
+ * Each returns 0, or -1 with the stdlib's exception and message. */
 
-/* After SSL_set_SSL_CTX(ssl, to->ctx) (an SNI callback assigning
- * `connection.context`): give the connection the cipher list of its new
- * context.  `from` is the context it had.  Returns 0, or -1 with an
- * exception set. */
-int sslx_context_adopt_ssl(sslx_context *from, sslx_context *to, SSL *ssl);
+/* A PROTOCOL_TLS_CLIENT context makes only client connections, a
+ * PROTOCOL_TLS_SERVER one only server connections (SSLError). */
+int sslx_context_check_side(sslx_context *self, int server_side);
+
+/* wrap_socket()'s (for_socket) or wrap_bio()'s checks of server_hostname
+ * and session, in the stdlib's order and words (ValueError). */
+int sslx_context_check_wrap(sslx_context *self, int for_socket, int server_side,
+                            PyObject *server_hostname, PyObject *session);
+
+/* `session` (not None) for a connection of this context on this side:
+ * an SSLSession (TypeError), of this context, client side (ValueError). */
+int sslx_context_check_session(sslx_context *self, int server_side, PyObject *session);
+
+/* ---- each new connection (context_wrap.c) ---- */
+
+/* A new SSL* with everything the context prescribes for one connection:
+ * verification (and, with check_hostname, the name or address to match),
+ * SNI, ALPN, the cipher list, post-handshake authentication, and the
+ * connection's side.  `server_hostname` is an A-label or address (str) or
+ * NULL.  NULL with an exception set. */
+SSL *sslx_context_new_ssl(sslx_context *self, int server_side, PyObject *server_hostname);
+
+/* Move the started `ssl` from context `from` to `to` (an SNI callback
+ * assigning `connection.context`), with what OpenSSL does not carry over
+ * (the cipher list).  0, or -1 with an exception set. */
+int sslx_context_switch_ssl(sslx_context *from, sslx_context *to, SSL *ssl);
+
+/* Whether two contexts share one SSL_CTX (sessions resume only there). */
+int sslx_context_same(sslx_context *a, sslx_context *b);
 
 #endif

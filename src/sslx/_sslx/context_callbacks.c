@@ -70,7 +70,7 @@ run_sni_callback(SSL *ssl, int *alert)
     sslx_context *self = sslx_context_from_ctx(SSL_get_SSL_CTX(ssl));
     if (self == NULL || self->sni_callback == NULL)
         return SSL_TLSEXT_ERR_NOACK;    /* what OpenSSL does with no callback */
-    PyObject *conn = SSL_get_ex_data(ssl, SSLX_CTX_STATE(self)->ssl_ex_index);
+    PyObject *conn = SSL_get_ex_data(ssl, SSLX_CONTEXT_STATE(self)->ssl_ex_index);
     if (conn == NULL) {
         *alert = SSL_AD_INTERNAL_ERROR;
         return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -123,7 +123,7 @@ servername_cb(SSL *ssl, int *alert, void *arg)
 }
 
 int
-sslx_ctx_set_sni(sslx_context *self, PyObject *callback, int ulabel)
+sslx_context_set_sni(sslx_context *self, PyObject *callback, int ulabel)
 {
     if (callback == Py_None) {
         Py_CLEAR(self->sni_callback);
@@ -183,7 +183,7 @@ alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 }
 
 void
-sslx_ctx_enable_alpn_select(sslx_context *self)
+sslx_context_enable_alpn_select(sslx_context *self)
 {
     SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_cb, NULL);
 }
@@ -252,7 +252,7 @@ swap_keylog_bio(sslx_context *self, BIO *bio)
 }
 
 void
-sslx_ctx_close_keylog(sslx_context *self)
+sslx_context_close_keylog(sslx_context *self)
 {
     if (self->keylog_bio != NULL)
         swap_keylog_bio(self, NULL);
@@ -288,7 +288,7 @@ open_keylog(PyObject *value, const char *path)
 }
 
 int
-sslx_ctx_set_keylog(sslx_context *self, PyObject *value)
+sslx_context_set_keylog(sslx_context *self, PyObject *value)
 {
     if (value == Py_None) {
         swap_keylog_bio(self, NULL);
@@ -343,7 +343,7 @@ run_msg_callback(int write_p, int version, int content_type, const void *buf, si
     sslx_context *self = sslx_context_from_ctx(SSL_get_SSL_CTX(ssl));
     if (self == NULL || self->msg_callback == NULL || PyErr_Occurred())
         return;
-    PyObject *conn = SSL_get_ex_data(ssl, SSLX_CTX_STATE(self)->ssl_ex_index);
+    PyObject *conn = SSL_get_ex_data(ssl, SSLX_CONTEXT_STATE(self)->ssl_ex_index);
     if (conn == NULL)
         return;
     int msg_type = message_type(content_type, buf, len, &version);
@@ -369,7 +369,7 @@ msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, 
 }
 
 int
-sslx_ctx_set_msg_callback(sslx_context *self, PyObject *callback)
+sslx_context_set_msg_callback(sslx_context *self, PyObject *callback)
 {
     if (callback == Py_None) {
         SSL_CTX_set_msg_callback(self->ctx, NULL);

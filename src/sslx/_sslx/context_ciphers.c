@@ -63,7 +63,7 @@ cipher_to_dict(const SSL_CIPHER *cipher)
  * apply_cipher_spec in context.c), in a throwaway SSL when set_ciphers()
  * chose one. */
 PyObject *
-sslx_ctx_get_ciphers(sslx_context *self, PyObject *unused)
+sslx_context_get_ciphers(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     SSL *probe = NULL;
@@ -71,7 +71,7 @@ sslx_ctx_get_ciphers(sslx_context *self, PyObject *unused)
     if (self->cipher_spec != NULL) {
         probe = SSL_new(self->ctx);
         if (probe == NULL)
-            return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot list ciphers",
+            return sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot list ciphers",
                                          SSLX_HERE);
         (void)SSL_set_cipher_list(probe, self->cipher_spec);
         ERR_clear_error();
@@ -123,7 +123,7 @@ trial_cipher_spec(sslx_context *self, const char *spec, int *level)
 }
 
 PyObject *
-sslx_ctx_set_ciphers(sslx_context *self, PyObject *args)
+sslx_context_set_ciphers(sslx_context *self, PyObject *args)
 {
     const char *spec;
     int level = 0;
@@ -143,7 +143,7 @@ sslx_ctx_set_ciphers(sslx_context *self, PyObject *args)
     }
     if (rc <= 0) {
         /* Like the stdlib; OpenSSL's queue says nothing more useful. */
-        PyErr_SetString(SSLX_CTX_STATE(self)->SSLError, "No cipher can be selected.");
+        PyErr_SetString(SSLX_CONTEXT_STATE(self)->SSLError, "No cipher can be selected.");
         return NULL;
     }
     Py_RETURN_NONE;
@@ -152,7 +152,7 @@ sslx_ctx_set_ciphers(sslx_context *self, PyObject *args)
 /* ---- ECDH ---- */
 
 PyObject *
-sslx_ctx_set_ecdh_curve(sslx_context *self, PyObject *name)
+sslx_context_set_ecdh_curve(sslx_context *self, PyObject *name)
 {
     PyObject *bname;
     if (!PyUnicode_FSConverter(name, &bname))
@@ -165,7 +165,7 @@ sslx_ctx_set_ecdh_curve(sslx_context *self, PyObject *name)
     }
     ERR_clear_error();
     if (SSL_CTX_set1_groups(self->ctx, &nid, 1) != 1)
-        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot set curve",
+        return sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot set curve",
                                      SSLX_HERE);
     Py_RETURN_NONE;
 }
@@ -236,9 +236,13 @@ done:
 }
 
 PyObject *
-sslx_ctx_set_alpn_protocols(sslx_context *self, PyObject *protocols)
+sslx_context_set_alpn_protocols(sslx_context *self, PyObject *args, PyObject *kwds)
 {
-    sslx_state *st = SSLX_CTX_STATE(self);
+    static char *kwlist[] = {"alpn_protocols", NULL};
+    PyObject *protocols;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_alpn_protocols", kwlist, &protocols))
+        return NULL;
+    sslx_state *st = SSLX_CONTEXT_STATE(self);
     unsigned int len;
     unsigned char *wire = alpn_wire_format(protocols, st, &len);
     if (wire == NULL)
@@ -253,7 +257,7 @@ sslx_ctx_set_alpn_protocols(sslx_context *self, PyObject *protocols)
     PyMem_Free(self->alpn_protocols);
     self->alpn_protocols = wire;
     self->alpn_protocols_len = len;
-    sslx_ctx_enable_alpn_select(self);
+    sslx_context_enable_alpn_select(self);
     Py_RETURN_NONE;
 }
 
@@ -261,10 +265,13 @@ sslx_ctx_set_alpn_protocols(sslx_context *self, PyObject *protocols)
  * (HAS_NPN is False): warn like the stdlib, then raise as the spec
  * says for HAS_NPN False. */
 PyObject *
-sslx_ctx_set_npn_protocols(sslx_context *self, PyObject *protocols)
+sslx_context_set_npn_protocols(sslx_context *self, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"npn_protocols", NULL};
+    PyObject *protocols;
     (void)self;
-    (void)protocols;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_npn_protocols", kwlist, &protocols))
+        return NULL;
     if (PyErr_WarnEx(PyExc_DeprecationWarning, "ssl NPN is deprecated, use ALPN instead", 1)
         < 0)
         return NULL;
@@ -276,7 +283,7 @@ sslx_ctx_set_npn_protocols(sslx_context *self, PyObject *protocols)
 /* ---- session cache statistics ---- */
 
 PyObject *
-sslx_ctx_session_stats(sslx_context *self, PyObject *unused)
+sslx_context_session_stats(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     SSL_CTX *c = self->ctx;

@@ -106,7 +106,7 @@ apply_keylog_env(sslx_context *ctx)
     if (value == NULL)
         return -1;
     int t = PyObject_IsTrue(value);
-    int rc = t < 0 ? -1 : (t ? sslx_ctx_set_keylog(ctx, value) : 0);
+    int rc = t < 0 ? -1 : (t ? sslx_context_set_keylog(ctx, value) : 0);
     Py_DECREF(value);
     return rc;
 }
@@ -135,8 +135,8 @@ create_default_context(PyObject *module, PyObject *args, PyObject *kwds)
     if (ctx == NULL)
         return NULL;
     sslx_context *c = (sslx_context *)ctx;
-    if (server_auth && (sslx_ctx_set_verify_mode(c, SSLX_CERT_REQUIRED) < 0
-                        || sslx_ctx_set_check_hostname(c, 1) < 0))
+    if (server_auth && (sslx_context_set_verify_mode(c, SSLX_CERT_REQUIRED) < 0
+                        || sslx_context_set_check_hostname(c, 1) < 0))
         goto fail;
 #if PY_VERSION_HEX >= 0x030D0000
     /* Python 3.13 made default contexts strict about certificates and
@@ -236,11 +236,11 @@ fail:
 }
 
 static PyMethodDef create_functions[] = {
-    {"create_default_context", SSLX_METH_KW(create_default_context),
+    {"create_default_context", SSLX_KW_METHOD(create_default_context),
      METH_VARARGS | METH_KEYWORDS,
      "create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=None, "
      "cadata=None)\n\nA new SSLContext with secure default settings for the purpose."},
-    {"_create_unverified_context", SSLX_METH_KW(create_unverified_context),
+    {"_create_unverified_context", SSLX_KW_METHOD(create_unverified_context),
      METH_VARARGS | METH_KEYWORDS,
      "A new SSLContext that, by default, does not verify certificates."},
     {NULL, NULL, 0, NULL},

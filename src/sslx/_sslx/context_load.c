@@ -184,7 +184,7 @@ read_private_key(const char *path, password_source *src)
 /* Load certificate chain and key into `ctx`; 0, or -1 with the OpenSSL
  * error queue (or a Python exception from the password callable)
  * describing the failure.  Runs without the GIL, on a scratch context
- * (see sslx_ctx_load_cert_chain). */
+ * (see sslx_context_load_cert_chain). */
 static int
 use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
                   password_source *src, int *read_errno)
@@ -209,7 +209,7 @@ use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
 }
 
 /* Move the certificate, chain and key `scratch` loaded into `ctx` (the
- * GIL held: see sslx_ctx_load_cert_chain).  0, or -1 with the OpenSSL
+ * GIL held: see sslx_context_load_cert_chain).  0, or -1 with the OpenSSL
  * error queue describing the failure. */
 static int
 adopt_chain_and_key(SSL_CTX *ctx, SSL_CTX *scratch)
@@ -225,7 +225,7 @@ adopt_chain_and_key(SSL_CTX *ctx, SSL_CTX *scratch)
 }
 
 PyObject *
-sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
@@ -233,7 +233,7 @@ sslx_ctx_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     SSL_CTX *scratch = NULL;
     password_source src;
     int rc, read_errno = 0;
-    sslx_state *st = SSLX_CTX_STATE(self);
+    sslx_state *st = SSLX_CONTEXT_STATE(self);
     memset(&src, 0, sizeof(src));
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain", kwlist, &certfile,
                                      &keyfile, &password))
@@ -309,7 +309,7 @@ store_is_fresh(sslx_context *self)
  * never while another thread adds to it (adds go to the private store,
  * which is never replaced). */
 int
-sslx_ctx_private_store(sslx_context *self)
+sslx_context_private_store(sslx_context *self)
 {
     if (uses_shared_store(self)) {
         X509_STORE *copy = NULL, *shared = self->shared_store;
@@ -322,7 +322,7 @@ sslx_ctx_private_store(sslx_context *self)
             X509_STORE_free(shared);
         }
         if (copy == NULL) {
-            sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot copy the trust store",
+            sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot copy the trust store",
                                   SSLX_HERE);
             return -1;
         }
@@ -361,7 +361,7 @@ use_cached_store(sslx_context *self, X509_STORE *shared, int is_default)
         adopt_shared_store(self, shared, is_default);
         return 0;
     }
-    if (sslx_ctx_private_store(self) < 0) {
+    if (sslx_context_private_store(self) < 0) {
         X509_STORE_free(shared);
         return -1;
     }
@@ -372,7 +372,7 @@ use_cached_store(sslx_context *self, X509_STORE *shared, int is_default)
     Py_END_ALLOW_THREADS
     X509_STORE_free(shared);
     if (!ok) {
-        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot add to the trust store",
+        sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot add to the trust store",
                               SSLX_HERE);
         return -1;
     }
@@ -394,7 +394,7 @@ load_cached_cafile(sslx_context *self, const char *path)
 }
 
 PyObject *
-sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
+sslx_context_set_default_verify_paths(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     if (uses_shared_store(self) && self->shared_default)
@@ -402,7 +402,7 @@ sslx_ctx_set_default_verify_paths(sslx_context *self, PyObject *unused)
     ERR_clear_error();
     X509_STORE *shared = sslx_truststore_default();
     if (shared == NULL)
-        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL,
+        return sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL,
                                      "failed to set default verify paths", SSLX_HERE);
     if (use_cached_store(self, shared, 1) < 0)
         return NULL;
@@ -498,7 +498,7 @@ load_cadata(sslx_context *self, sslx_state *st, PyObject *cadata)
         PyErr_SetString(PyExc_ValueError,
                         len == 0 ? "Empty certificate data" : "certificate data is too long");
         count = -2;
-    } else if (sslx_ctx_private_store(self) < 0) {
+    } else if (sslx_context_private_store(self) < 0) {
         count = -2;
     } else {
         X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
@@ -534,7 +534,7 @@ load_ca_files(sslx_context *self, sslx_state *st, PyObject *cafile, PyObject *ca
             goto done;
         }
     }
-    if (sslx_ctx_private_store(self) < 0)
+    if (sslx_context_private_store(self) < 0)
         goto done;
     const char *f = fpath ? PyBytes_AS_STRING(fpath) : NULL;
     const char *d = dpath ? PyBytes_AS_STRING(dpath) : NULL;
@@ -555,11 +555,11 @@ done:
 }
 
 PyObject *
-sslx_ctx_load_verify_locations(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_load_verify_locations(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"cafile", "capath", "cadata", NULL};
     PyObject *cafile = Py_None, *capath = Py_None, *cadata = Py_None;
-    sslx_state *st = SSLX_CTX_STATE(self);
+    sslx_state *st = SSLX_CONTEXT_STATE(self);
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO:load_verify_locations", kwlist,
                                      &cafile, &capath, &cadata))
         return NULL;
@@ -582,7 +582,7 @@ sslx_ctx_load_verify_locations(sslx_context *self, PyObject *args, PyObject *kwd
  * OpenSSL's default paths hold CAs for every purpose; the purpose is
  * only checked. */
 PyObject *
-sslx_ctx_load_default_certs(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_load_default_certs(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"purpose", NULL};
     PyObject *purpose = NULL;
@@ -590,7 +590,7 @@ sslx_ctx_load_default_certs(sslx_context *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (sslx_purpose_kind(purpose) < 0)
         return NULL;
-    return sslx_ctx_set_default_verify_paths(self, NULL);
+    return sslx_context_set_default_verify_paths(self, NULL);
 }
 
 /* ---- DH parameters ---- */
@@ -622,12 +622,12 @@ read_dh_params(const char *path)
 }
 
 PyObject *
-sslx_ctx_load_dh_params(sslx_context *self, PyObject *path)
+sslx_context_load_dh_params(sslx_context *self, PyObject *path)
 {
     PyObject *bpath;
     EVP_PKEY *params;
     int read_errno;
-    sslx_state *st = SSLX_CTX_STATE(self);
+    sslx_state *st = SSLX_CONTEXT_STATE(self);
     if (!PyUnicode_FSConverter(path, &bpath))
         return NULL;
     ERR_clear_error();
@@ -649,13 +649,13 @@ sslx_ctx_load_dh_params(sslx_context *self, PyObject *path)
 /* ---- the trust store ---- */
 
 PyObject *
-sslx_ctx_cert_store_stats(sslx_context *self, PyObject *unused)
+sslx_context_cert_store_stats(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
     long x509 = 0, crl = 0, ca = 0;
     if (X509_STORE_lock(store) != 1)
-        return sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "cannot lock store",
+        return sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot lock store",
                                      SSLX_HERE);
     STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
     for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
@@ -704,11 +704,11 @@ collect_ca_certs(X509_STORE *store)
 }
 
 PyObject *
-sslx_ctx_get_ca_certs(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_get_ca_certs(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"binary_form", NULL};
     int binary = 0;
-    sslx_state *st = SSLX_CTX_STATE(self);
+    sslx_state *st = SSLX_CONTEXT_STATE(self);
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:get_ca_certs", kwlist, &binary))
         return NULL;
     STACK_OF(X509) *certs = collect_ca_certs(SSL_CTX_get_cert_store(self->ctx));

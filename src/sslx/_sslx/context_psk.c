@@ -258,7 +258,7 @@ check_psk_side(sslx_context *self, int refused_protocol, const char *msg)
 {
     if (self->protocol != refused_protocol)
         return 0;
-    sslx_raise_plain(SSLX_CTX_STATE(self), NULL, SSLX_ERR_NONE, msg, SSLX_HERE);
+    sslx_raise_plain(SSLX_CONTEXT_STATE(self), NULL, SSLX_ERR_NONE, msg, SSLX_HERE);
     return -1;
 }
 
@@ -273,7 +273,7 @@ check_psk_callable(PyObject *callback)
 
 /* set_psk_client_callback(callback) */
 PyObject *
-sslx_ctx_set_psk_client_callback(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_set_psk_client_callback(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"callback", NULL};
     PyObject *callback;
@@ -327,7 +327,7 @@ install_psk_server(sslx_context *self, PyObject *callback, const char *hint)
 {
     ERR_clear_error();
     if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {
-        sslx_raise_from_queue(SSLX_CTX_STATE(self), NULL, "failed to set identity hint",
+        sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "failed to set identity hint",
                               SSLX_HERE);
         return -1;
     }
@@ -344,7 +344,7 @@ install_psk_server(sslx_context *self, PyObject *callback, const char *hint)
 /* set_psk_server_callback(callback, identity_hint=None); removing the
  * callback removes the hint too (it is only sent with PSK suites). */
 PyObject *
-sslx_ctx_set_psk_server_callback(sslx_context *self, PyObject *args, PyObject *kwds)
+sslx_context_set_psk_server_callback(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"callback", "identity_hint", NULL};
     PyObject *callback, *hint = Py_None;

@@ -47,12 +47,23 @@ PyObject *sslx_raise_plain(sslx_state *st, PyObject *type, int code, const char 
  *   ret        the call's return value
  *   sys_errno  errno saved right after the call
  *   hostname   the name or IP being verified (str or NULL), for the
- *              "Hostname mismatch" verify message.
+ *              "Hostname mismatch" verify message
+ *   transfer   the call was a read or write over a socket: before Python
+ *              3.13, a peer that reset the connection or went away is an
+ *              EOF in violation of the protocol there, as in the stdlib.
  * Maps want-read/want-write, clean close, EOF in violation of protocol,
  * certificate verification failures (verify_code, verify_message), system
  * errors (OSError from errno) and protocol errors. */
 PyObject *sslx_raise_conn_error(sslx_state *st, SSL *ssl, int ssl_err, int ret,
-                                int sys_errno, PyObject *hostname,
+                                int sys_errno, PyObject *hostname, int transfer,
                                 const char *file, int line);
+
+/* SSLEOFError "EOF occurred in violation of protocol". */
+PyObject *sslx_raise_eof_violation(sslx_state *st, const char *file, int line);
+
+/* The stdlib's SSLError for a socket closed before the TLS handshake with
+ * bytes in its receive buffer (CVE-2023-40217): errno ENOTCONN, the
+ * message as `reason`, no library. */
+PyObject *sslx_raise_pre_handshake_data(sslx_state *st);
 
 #endif

@@ -32,6 +32,12 @@ sslx_state_from_type(PyTypeObject *type)
     return NULL;
 }
 
+const char *
+sslx_arg_type_name(PyObject *obj)
+{
+    return obj == Py_None ? "None" : Py_TYPE(obj)->tp_name;
+}
+
 int
 sslx_add_int(PyObject *module, const char *name, long long value)
 {
@@ -103,6 +109,9 @@ sslx_exec(PyObject *module)
     if (sslx_errors_setup(module, st) < 0
         || sslx_constants_setup(module, st) < 0
         || sslx_functions_setup(module, st) < 0
+        || sslx_certtime_setup(module, st) < 0
+        || sslx_pem_setup(module, st) < 0
+        || sslx_hostname_setup(module, st) < 0
         || sslx_truststore_setup(module, st) < 0
         || sslx_context_setup(module, st) < 0
         || sslx_memorybio_setup(module, st) < 0

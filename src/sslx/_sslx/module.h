@@ -78,6 +78,13 @@ extern struct PyModuleDef sslx_moduledef;
 sslx_state *sslx_state_from_type(PyTypeObject *type);
 sslx_state *sslx_state_from_module(PyObject *module);
 
+/* The cast a method table needs for a METH_VARARGS | METH_KEYWORDS (or
+ * METH_FASTCALL) function, whose C type is not PyCFunction's. */
+#define SSLX_KW_METHOD(f) ((PyCFunction)(void (*)(void))(f))
+
+/* How Python's argument errors name the type of `obj` ("None" for None). */
+const char *sslx_arg_type_name(PyObject *obj);
+
 /* Add an int constant; returns -1 on failure. */
 int sslx_add_int(PyObject *module, const char *name, long long value);
 /* Add `value` (a new reference, stolen; NULL means an error is set). */
@@ -91,6 +98,9 @@ PyObject *sslx_enum_value(PyObject *enum_class, long long value);
 int sslx_errors_setup(PyObject *module, sslx_state *st);
 int sslx_constants_setup(PyObject *module, sslx_state *st);
 int sslx_functions_setup(PyObject *module, sslx_state *st);
+int sslx_certtime_setup(PyObject *module, sslx_state *st);
+int sslx_pem_setup(PyObject *module, sslx_state *st);
+int sslx_hostname_setup(PyObject *module, sslx_state *st);
 int sslx_context_setup(PyObject *module, sslx_state *st);
 int sslx_memorybio_setup(PyObject *module, sslx_state *st);
 int sslx_session_setup(PyObject *module, sslx_state *st);

@@ -3,7 +3,7 @@
  * file adds the type, do_handshake and unwrap. */
 #include "sslobject.h"
 #include "connview.h"
-#include "conn.h"
+#include "conn_py.h"
 
 typedef struct {
     PyObject_HEAD
@@ -133,6 +133,7 @@ static PyMethodDef sslobject_methods[] = {
     {"unwrap", (PyCFunction)sslobject_unwrap, METH_NOARGS,
      "Close the TLS layer: send close_notify, then wait for the peer's."},
     SSLX_CONN_METHODS,
+    SSLX_CONN_PEER_METHODS,
     {NULL, NULL, 0, NULL},
 };
 

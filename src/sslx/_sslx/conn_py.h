@@ -1,0 +1,84 @@
+/* conn_py.h - the Python-visible methods and attributes that SSLObject
+ * and SSLSocket share, written once in conn_py.c over the engine (conn.h). */
+#ifndef SSLX_CONN_PY_H
+#define SSLX_CONN_PY_H
+
+#include "conn.h"
+
+/* ---- Shared Python-visible methods and attributes ----
+ * Written once, included by both types' tables:
+ *   static PyMethodDef methods[] = { ...own..., SSLX_CONN_METHODS, {NULL} };
+ *   static PyGetSetDef getset[]  = { ...own..., SSLX_CONN_GETSET, {NULL} };
+ * They find the engine with sslx_conn_of(self).  With no SSL* yet
+ * (unconnected SSLSocket) they answer like the stdlib's SSLSocket: None /
+ * 0 / False, getpeercert raises OSError(ENOTCONN), read/write raise
+ * ValueError("Read on closed or unwrapped SSL socket.").
+ *
+ * SSLX_CONN_METHODS: read(len=1024, buffer=None), write(data), pending(),
+ *   cipher(), shared_ciphers(), compression(),
+ *   get_channel_binding(cb_type='tls-unique'), selected_alpn_protocol(),
+ *   selected_npn_protocol(), version(), get_verified_chain(),
+ *   get_unverified_chain() (3.13's DER lists, on every version)
+ * SSLX_CONN_PEER_METHODS: getpeercert(binary_form=False),
+ *   verify_client_post_handshake()
+ * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
+ *   session (settable), session_reused
+ * Not shared (the types differ): do_handshake, unwrap; SSLSocket's own
+ * getpeercert and verify_client_post_handshake. */
+PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_write(PyObject *self, PyObject *data);
+PyObject *sslx_conn_py_pending(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_cipher(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_compression(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_version(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused);
+/* The private form of those (connview.c): Certificate objects, None when
+ * there is no chain. */
+PyObject *sslx_conn_private_chain(PyObject *self, int verified);
+
+PyObject *sslx_conn_get_context(PyObject *self, void *closure);
+int sslx_conn_set_context(PyObject *self, PyObject *value, void *closure);
+PyObject *sslx_conn_get_server_side(PyObject *self, void *closure);
+PyObject *sslx_conn_get_server_hostname(PyObject *self, void *closure);
+PyObject *sslx_conn_get_session(PyObject *self, void *closure);
+int sslx_conn_set_session(PyObject *self, PyObject *value, void *closure);
+PyObject *sslx_conn_get_session_reused(PyObject *self, void *closure);
+
+#define SSLX_CONN_METHODS \
+    {"read", SSLX_KW_METHOD(sslx_conn_py_read), METH_VARARGS | METH_KEYWORDS, NULL}, \
+    {"write", sslx_conn_py_write, METH_O, NULL}, \
+    {"pending", sslx_conn_py_pending, METH_NOARGS, NULL}, \
+    {"cipher", sslx_conn_py_cipher, METH_NOARGS, NULL}, \
+    {"shared_ciphers", sslx_conn_py_shared_ciphers, METH_NOARGS, NULL}, \
+    {"compression", sslx_conn_py_compression, METH_NOARGS, NULL}, \
+    {"get_channel_binding", SSLX_KW_METHOD(sslx_conn_py_get_channel_binding), \
+     METH_VARARGS | METH_KEYWORDS, NULL}, \
+    {"selected_alpn_protocol", sslx_conn_py_selected_alpn_protocol, METH_NOARGS, NULL}, \
+    {"selected_npn_protocol", sslx_conn_py_selected_npn_protocol, METH_NOARGS, NULL}, \
+    {"version", sslx_conn_py_version, METH_NOARGS, NULL}, \
+    {"get_verified_chain", sslx_conn_py_get_verified_chain, METH_NOARGS, NULL}, \
+    {"get_unverified_chain", sslx_conn_py_get_unverified_chain, METH_NOARGS, NULL}
+
+/* getpeercert() and verify_client_post_handshake() as SSLObject has them;
+ * SSLSocket has its own (they check the socket first). */
+#define SSLX_CONN_PEER_METHODS \
+    {"getpeercert", SSLX_KW_METHOD(sslx_conn_py_getpeercert), METH_VARARGS | METH_KEYWORDS, \
+     NULL}, \
+    {"verify_client_post_handshake", sslx_conn_py_verify_client_post_handshake, \
+     METH_NOARGS, NULL}
+
+#define SSLX_CONN_GETSET \
+    {"context", sslx_conn_get_context, sslx_conn_set_context, NULL, NULL}, \
+    {"server_side", sslx_conn_get_server_side, NULL, NULL, NULL}, \
+    {"server_hostname", sslx_conn_get_server_hostname, NULL, NULL, NULL}, \
+    {"session", sslx_conn_get_session, sslx_conn_set_session, NULL, NULL}, \
+    {"session_reused", sslx_conn_get_session_reused, NULL, NULL, NULL}
+
+#endif

@@ -1,0 +1,235 @@
+/* sslsocket_functions.c - the module functions built on SSLSocket:
+ * get_server_certificate() and the deprecated module-level wrap_socket()
+ * (the spec is 3.10's; the stdlib dropped it in 3.12, sslx keeps it). */
+#include "sslsocket_internal.h"
+#include "constants.h"
+#include "errors.h"
+#include "pem.h"
+
+/* A context made through the SSLContext type's Python API (its C side is
+ * another file's business): verification as cert_reqs, no hostname
+ * check, CAs from cafile, or the default ones when verifying without. */
+static PyObject *
+unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *cafile)
+{
+    PyObject *ctx = PyObject_CallOneArg((PyObject *)st->SSLContext_Type, protocol);
+    if (ctx == NULL)
+        return NULL;
+    PyObject *reqs = PyLong_FromLong(cert_reqs), *r = NULL;
+    if (reqs == NULL || PyObject_SetAttrString(ctx, "check_hostname", Py_False) < 0
+        || PyObject_SetAttrString(ctx, "verify_mode", reqs) < 0)
+        goto fail;
+    if (cafile != Py_None)
+        r = PyObject_CallMethod(ctx, "load_verify_locations", "O", cafile);
+    else if (cert_reqs != SSLX_CERT_NONE)
+        r = PyObject_CallMethod(ctx, "load_default_certs", NULL);
+    else
+        r = Py_NewRef(Py_None);
+    if (r == NULL)
+        goto fail;
+    Py_DECREF(r);
+    Py_DECREF(reqs);
+    return ctx;
+fail:
+    Py_XDECREF(reqs);
+    Py_DECREF(ctx);
+    return NULL;
+}
+
+/* getpeercert(True) of a TLS connection to `addr`, as PEM. */
+static PyObject *
+fetch_peer_certificate(PyObject *ctx, PyObject *addr, PyObject *host, PyObject *timeout)
+{
+    PyObject *socket_mod = PyImport_ImportModule("socket");
+    if (socket_mod == NULL)
+        return NULL;
+    PyObject *sock = PyObject_CallMethod(socket_mod, "create_connection", "OO", addr, timeout);
+    Py_DECREF(socket_mod);
+    if (sock == NULL)
+        return NULL;
+    PyObject *pem = NULL, *der = NULL, *kw = Py_BuildValue("{s:O}", "server_hostname", host);
+    PyObject *wrap = PyObject_GetAttrString(ctx, "wrap_socket");
+    PyObject *args = PyTuple_Pack(1, sock);
+    PyObject *tls = (kw && wrap && args) ? PyObject_Call(wrap, args, kw) : NULL;
+    if (tls != NULL) {
+        der = PyObject_CallMethod(tls, "getpeercert", "O", Py_True);
+        sslx_sslsocket_close_after_error(tls);
+    }
+    if (der != NULL && PyBytes_Check(der))
+        pem = sslx_der_to_pem(PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der));
+    sslx_sslsocket_close_after_error(sock);
+    Py_XDECREF(tls);
+    Py_XDECREF(der);
+    Py_XDECREF(args);
+    Py_XDECREF(wrap);
+    Py_XDECREF(kw);
+    Py_DECREF(sock);
+    return pem;
+}
+
+/* `host, port = addr` as Python unpacks it: any iterable of exactly two
+ * items, with Python's errors for other shapes.  A new (host, port)
+ * tuple, or NULL with an exception set. */
+static PyObject *
+unpack_address(PyObject *addr)
+{
+    PyObject *it = PyObject_GetIter(addr);
+    if (it == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object",
+                         Py_TYPE(addr)->tp_name);
+        }
+        return NULL;
+    }
+    PyObject *items[3] = {NULL, NULL, NULL}, *pair = NULL;
+    int n = 0;
+    while (n < 3 && (items[n] = PyIter_Next(it)) != NULL)
+        n++;
+    if (PyErr_Occurred())
+        goto done;
+    if (n == 2)
+        pair = PyTuple_Pack(2, items[0], items[1]);
+    else if (n > 2)
+        PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
+    else
+        PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)", n);
+done:
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(items[i]);
+    Py_DECREF(it);
+    return pair;
+}
+
+/* get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,
+ *                        ca_certs=None, timeout=<socket default>) */
+static PyObject *
+get_server_certificate(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"addr", "ssl_version", "ca_certs", "timeout", NULL};
+    PyObject *addr, *version = NULL, *ca_certs = Py_None, *timeout = NULL;
+    sslx_state *st = sslx_state_from_module(module);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO:get_server_certificate", kwlist,
+                                     &addr, &version, &ca_certs, &timeout))
+        return NULL;
+    PyObject *pair = unpack_address(addr);
+    if (pair == NULL)
+        return NULL;
+    PyObject *host = PyTuple_GET_ITEM(pair, 0);
+    PyObject *default_version = NULL, *default_timeout = NULL, *ctx = NULL, *pem = NULL;
+    if (version == NULL)
+        version = default_version = PyLong_FromLong(SSLX_PROTOCOL_TLS_CLIENT);
+    if (timeout == NULL) {
+        PyObject *socket_mod = PyImport_ImportModule("socket");
+        if (socket_mod != NULL) {
+            timeout = default_timeout = PyObject_GetAttrString(socket_mod,
+                                                               "_GLOBAL_DEFAULT_TIMEOUT");
+            Py_DECREF(socket_mod);
+        }
+    }
+    if (version != NULL && timeout != NULL)
+        ctx = unverified_context(st, version,
+                                 ca_certs == Py_None ? SSLX_CERT_NONE : SSLX_CERT_REQUIRED,
+                                 ca_certs);
+    if (ctx != NULL)
+        pem = fetch_peer_certificate(ctx, pair, host, timeout);
+    Py_XDECREF(ctx);
+    Py_XDECREF(default_version);
+    Py_XDECREF(default_timeout);
+    Py_DECREF(pair);
+    return pem;
+}
+
+static int
+warn_module_wrap_socket(void)
+{
+    return PyErr_WarnEx(PyExc_DeprecationWarning,
+                        "ssl.wrap_socket() is deprecated, use SSLContext.wrap_socket()", 1);
+}
+
+/* obj.name(*args) when `arg` is true (the stdlib skips empty values). */
+static int
+call_if_true(PyObject *obj, const char *name, PyObject *arg, PyObject *arg2)
+{
+    int on = PyObject_IsTrue(arg);
+    if (on <= 0)
+        return on;
+    PyObject *r = arg2 ? PyObject_CallMethod(obj, name, "OO", arg, arg2)
+                       : PyObject_CallMethod(obj, name, "O", arg);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* Configure a context for the deprecated module-level wrap_socket(). */
+static int
+configure_legacy_context(PyObject *ctx, PyObject *certfile, PyObject *keyfile,
+                         PyObject *cert_reqs, PyObject *ca_certs, PyObject *ciphers)
+{
+    if (PyObject_SetAttrString(ctx, "verify_mode", cert_reqs) < 0
+        || call_if_true(ctx, "load_verify_locations", ca_certs, NULL) < 0
+        || call_if_true(ctx, "load_cert_chain", certfile, keyfile) < 0
+        || call_if_true(ctx, "set_ciphers", ciphers, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
+ *             cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS, ca_certs=None,
+ *             do_handshake_on_connect=True, suppress_ragged_eofs=True,
+ *             ciphers=None)  -- deprecated since 3.7 */
+static PyObject *
+module_wrap_socket(PyObject *module, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"sock", "keyfile", "certfile", "server_side", "cert_reqs",
+                             "ssl_version", "ca_certs", "do_handshake_on_connect",
+                             "suppress_ragged_eofs", "ciphers", NULL};
+    PyObject *sock, *keyfile = Py_None, *certfile = Py_None, *cert_reqs = NULL;
+    PyObject *version = NULL, *ca_certs = Py_None, *ciphers = Py_None;
+    int server_side = 0, handshake = 1, ragged = 1;
+    sslx_state *st = sslx_state_from_module(module);
+    if (warn_module_wrap_socket() < 0
+        || !PyArg_ParseTupleAndKeywords(args, kwds, "O|OOpOOOppO:wrap_socket", kwlist, &sock,
+                                        &keyfile, &certfile, &server_side, &cert_reqs,
+                                        &version, &ca_certs, &handshake, &ragged, &ciphers))
+        return NULL;
+    int has_cert = PyObject_IsTrue(certfile), has_key = PyObject_IsTrue(keyfile);
+    if (has_cert < 0 || has_key < 0)
+        return NULL;
+    if (server_side && !has_cert) {
+        PyErr_SetString(PyExc_ValueError,
+                        "certfile must be specified for server-side operations");
+        return NULL;
+    }
+    if (has_key && !has_cert) {
+        PyErr_SetString(PyExc_ValueError, "certfile must be specified");
+        return NULL;
+    }
+    PyObject *own_reqs = NULL, *own_version = NULL, *ctx = NULL, *result = NULL;
+    if (cert_reqs == NULL)
+        cert_reqs = own_reqs = PyLong_FromLong(SSLX_CERT_NONE);
+    if (version == NULL)
+        version = own_version = PyLong_FromLong(SSLX_PROTOCOL_TLS);
+    if (cert_reqs != NULL && version != NULL)
+        ctx = PyObject_CallOneArg((PyObject *)st->SSLContext_Type, version);
+    if (ctx != NULL
+        && configure_legacy_context(ctx, certfile, keyfile, cert_reqs, ca_certs, ciphers) == 0)
+        result = sslx_sslsocket_new(st, (sslx_context *)ctx, NULL, sock, server_side,
+                                    handshake, ragged, Py_None, Py_None);
+    Py_XDECREF(ctx);
+    Py_XDECREF(own_reqs);
+    Py_XDECREF(own_version);
+    return result;
+}
+
+static PyMethodDef sslsocket_functions[] = {
+    {"get_server_certificate", SSLX_KW_METHOD(get_server_certificate), METH_VARARGS | METH_KEYWORDS, NULL},
+    {"wrap_socket", SSLX_KW_METHOD(module_wrap_socket), METH_VARARGS | METH_KEYWORDS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+sslx_sslsocket_functions_setup(PyObject *module, sslx_state *st)
+{
+    (void)st;
+    return PyModule_AddFunctions(module, sslsocket_functions);
+}
