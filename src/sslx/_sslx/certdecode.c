@@ -307,8 +307,10 @@ add_subject_alt_names(sslx_state *st, X509 *cert, PyObject *dict)
         if (append_new(list, general_name_to_pair(st, sk_GENERAL_NAME_value(names, i))) < 0)
             goto done;
     PyObject *tuple = PyList_AsTuple(list);
-    rc = tuple ? PyDict_SetItemString(dict, "subjectAltName", tuple) : -1;
-    Py_XDECREF(tuple);
+    if (tuple == NULL)
+        goto done;
+    rc = PyDict_SetItemString(dict, "subjectAltName", tuple);
+    Py_DECREF(tuple);
 done:
     Py_XDECREF(list);
     GENERAL_NAMES_free(names);

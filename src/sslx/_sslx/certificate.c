@@ -156,7 +156,9 @@ PyObject *
 sslx_certificate_list(sslx_state *st, STACK_OF(X509) *chain, X509 *first)
 {
     PyTypeObject *type = certificate_type(st);
-    PyObject *list = type ? PyList_New(0) : NULL;
+    if (type == NULL)
+        return NULL;
+    PyObject *list = PyList_New(0);
     if (list == NULL)
         return NULL;
     int n = chain ? sk_X509_num(chain) : 0;

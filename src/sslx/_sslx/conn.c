@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "bios.h"
-#include "conn.h"
+#include "conn_internal.h"
 #include "constants.h"
 #include "errors.h"
 #include "memorybio.h"
@@ -85,13 +85,8 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
     c->owner = owner;
     c->fd = -1;
     c->server_side = server_side ? 1 : 0;
-    if (!c->lock_ready) {
-        if (pthread_mutex_init(&c->lock, NULL) != 0) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        c->lock_ready = 1;
-    }
+    if (sslx_conn_lock_init(c) < 0)
+        return -1;
     if (!sslx_context_check(st, (PyObject *)context)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
@@ -326,109 +321,7 @@ sslx_conn_free(sslx_conn *c)
         SSL_free(c->ssl);
         c->ssl = NULL;
     }
-    if (c->lock_ready) {
-        pthread_mutex_destroy(&c->lock);
-        c->lock_ready = 0;
-    }
-}
-
-/* ---- one OpenSSL call at a time ----
- *
- * OpenSSL forbids two threads to use one SSL* at once; Python programs
- * do it anyway (a reader thread and a writer thread, cipher() asked
- * during a handshake, close() while another thread waits in recv()).
- * Every OpenSSL call on conn->ssl is made holding conn->lock, and only
- * the call: the engine waits for sockets outside it (bio_socket.c never
- * blocks), so holders never wait for anything but the GIL, and nobody
- * waits for the lock while holding the GIL.  lock_owner tells a callback
- * running inside a call (same thread) from another thread. */
-
-static unsigned long
-current_thread(void)
-{
-    return PyThread_get_thread_ident();
-}
-
-static int
-held_by_me(sslx_conn *c)
-{
-    return c->lock_ready
-           && __atomic_load_n(&c->lock_owner, __ATOMIC_RELAXED) == current_thread();
-}
-
-/* Take the lock without the GIL (the caller released it). */
-static void
-lock_without_gil(sslx_conn *c)
-{
-    pthread_mutex_lock(&c->lock);
-    __atomic_store_n(&c->lock_owner, current_thread(), __ATOMIC_RELAXED);
-}
-
-/* Take the lock; the GIL is held, and released while waiting. */
-static void
-lock_with_gil(sslx_conn *c)
-{
-    if (pthread_mutex_trylock(&c->lock) != 0) {
-        Py_BEGIN_ALLOW_THREADS
-        pthread_mutex_lock(&c->lock);
-        Py_END_ALLOW_THREADS
-    }
-    __atomic_store_n(&c->lock_owner, current_thread(), __ATOMIC_RELAXED);
-}
-
-static void
-unlock(sslx_conn *c)
-{
-    __atomic_store_n(&c->lock_owner, 0UL, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&c->lock);
-}
-
-static int
-refuse_reentry(const char *what)
-{
-    PyErr_Format(PyExc_RuntimeError,
-                 "%s cannot be called from a callback of the same TLS connection", what);
-    return -1;
-}
-
-int
-sslx_conn_in_callback(sslx_conn *c)
-{
-    return held_by_me(c);
-}
-
-int
-sslx_conn_lock_query(sslx_conn *c)
-{
-    if (!c->lock_ready || held_by_me(c))
-        return 0;
-    lock_with_gil(c);
-    return 1;
-}
-
-void
-sslx_conn_unlock_query(sslx_conn *c, int locked)
-{
-    if (locked)
-        unlock(c);
-}
-
-int
-sslx_conn_lock_change(sslx_conn *c, const char *what)
-{
-    if (!c->lock_ready)
-        return 0;
-    if (held_by_me(c))
-        return refuse_reentry(what);
-    lock_with_gil(c);
-    return 0;
-}
-
-void
-sslx_conn_unlock_change(sslx_conn *c)
-{
-    if (c->lock_ready)
-        unlock(c);
+    sslx_conn_lock_destroy(c);
 }
 
 /* ---- running one OpenSSL call ---- */
@@ -498,15 +391,15 @@ run_once(sslx_conn *c, op_state *op)
     int stopped;
     op->done = 0;
     if (op->calls_python) {
-        lock_with_gil(c);
+        sslx_conn_lock_with_gil(c);
         stopped = call_unless_stopped(c, op);
-        unlock(c);
+        sslx_conn_unlock(c);
         return stopped;
     }
     Py_BEGIN_ALLOW_THREADS
-    lock_without_gil(c);
+    sslx_conn_lock_without_gil(c);
     stopped = call_unless_stopped(c, op);
-    unlock(c);
+    sslx_conn_unlock(c);
     Py_END_ALLOW_THREADS
     return stopped;
 }
@@ -682,8 +575,8 @@ op_method_name(enum op_kind kind)
 static int
 op_begin(sslx_conn *c, op_state *op)
 {
-    if (held_by_me(c))
-        return refuse_reentry(op_method_name(op->kind));
+    if (sslx_conn_held_by_me(c))
+        return sslx_conn_refuse_reentry(op_method_name(op->kind));
     if (c->ssl == NULL) {
         PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
         return -1;
@@ -914,9 +807,9 @@ sslx_conn_shutdown(sslx_conn *c, double timeout)
     int rc = 0;
     for (int calls = 0; calls < 2; calls++) {
         if (c->shutdown_seen_zero) {
-            lock_with_gil(c);
+            sslx_conn_lock_with_gil(c);
             SSL_set_read_ahead(op.ssl, 0);  /* do not swallow bytes after it */
-            unlock(c);
+            sslx_conn_unlock(c);
         }
         rc = run_op(c, &op, timeout);
         if (rc < 0 || op.ret > 0)

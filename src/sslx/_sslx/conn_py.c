@@ -96,6 +96,12 @@ sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (len > bound)
         len = bound;
+    return sslx_conn_read_bytes(c, len, timeout);
+}
+
+PyObject *
+sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout)
+{
     PyObject *result = PyBytes_FromStringAndSize(NULL, len);
     if (result == NULL)
         return NULL;

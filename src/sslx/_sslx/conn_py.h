@@ -26,6 +26,9 @@
  * Not shared (the types differ): do_handshake, unwrap; SSLSocket's own
  * getpeercert and verify_client_post_handshake. */
 PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
+/* Up to `len` bytes read into a new bytes object (b'' at the end of the
+ * stream), or NULL with an exception set. */
+PyObject *sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout);
 PyObject *sslx_conn_py_write(PyObject *self, PyObject *data);
 PyObject *sslx_conn_py_pending(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds);

@@ -154,30 +154,27 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+/* The Python objects a context holds. */
+#define CONTEXT_OBJECT_FIELDS(X) \
+    X(sni_callback) X(sslobject_class) X(sslsocket_class) X(msg_callback) \
+    X(psk_client_callback) X(psk_server_callback) X(keylog_filename)
+
 static int
 context_traverse(sslx_context *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->sni_callback);
-    Py_VISIT(self->sslobject_class);
-    Py_VISIT(self->sslsocket_class);
-    Py_VISIT(self->msg_callback);
-    Py_VISIT(self->psk_client_callback);
-    Py_VISIT(self->psk_server_callback);
-    Py_VISIT(self->keylog_filename);
+#define VISIT(field) Py_VISIT(self->field);
+    CONTEXT_OBJECT_FIELDS(VISIT)
+#undef VISIT
     return 0;
 }
 
 static int
 context_clear(sslx_context *self)
 {
-    Py_CLEAR(self->sni_callback);
-    Py_CLEAR(self->sslobject_class);
-    Py_CLEAR(self->sslsocket_class);
-    Py_CLEAR(self->msg_callback);
-    Py_CLEAR(self->psk_client_callback);
-    Py_CLEAR(self->psk_server_callback);
-    Py_CLEAR(self->keylog_filename);
+#define CLEAR(field) Py_CLEAR(self->field);
+    CONTEXT_OBJECT_FIELDS(CLEAR)
+#undef CLEAR
     return 0;
 }
 

@@ -93,21 +93,31 @@ apply_keylog_env(sslx_context *ctx)
     PyObject *flags = PySys_GetObject("flags");   /* borrowed */
     if (flags != NULL) {
         PyObject *ignore = PyObject_GetAttrString(flags, "ignore_environment");
-        int on = ignore ? PyObject_IsTrue(ignore) : -1;
-        Py_XDECREF(ignore);
+        if (ignore == NULL)
+            return -1;
+        int on = PyObject_IsTrue(ignore);
+        Py_DECREF(ignore);
         if (on != 0)
             return on < 0 ? -1 : 0;
     }
-    PyObject *os = PyImport_ImportModule("os");
-    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
-    PyObject *value = environ ? PyObject_CallMethod(environ, "get", "s", "SSLKEYLOGFILE") : NULL;
-    Py_XDECREF(os);
-    Py_XDECREF(environ);
+    PyObject *os = NULL, *environ = NULL, *value = NULL;
+    int rc = -1;
+    os = PyImport_ImportModule("os");
+    if (os == NULL)
+        goto done;
+    environ = PyObject_GetAttrString(os, "environ");
+    if (environ == NULL)
+        goto done;
+    value = PyObject_CallMethod(environ, "get", "s", "SSLKEYLOGFILE");
     if (value == NULL)
-        return -1;
+        goto done;
     int t = PyObject_IsTrue(value);
-    int rc = t < 0 ? -1 : (t ? sslx_context_set_keylog(ctx, value) : 0);
-    Py_DECREF(value);
+    if (t >= 0)
+        rc = t ? sslx_context_set_keylog(ctx, value) : 0;
+done:
+    Py_XDECREF(value);
+    Py_XDECREF(environ);
+    Py_XDECREF(os);
     return rc;
 }
 

@@ -313,6 +313,18 @@ take_stdlib_exceptions(sslx_state *st)
     return 1;
 }
 
+/* dict[key] = value for two new references (NULL: an error is set). */
+static int
+set_new_item(PyObject *dict, PyObject *key, PyObject *value)
+{
+    int rc = -1;
+    if (key != NULL && value != NULL)
+        rc = PyDict_SetItem(dict, key, value);
+    Py_XDECREF(key);
+    Py_XDECREF(value);
+    return rc;
+}
+
 static int
 build_code_tables(sslx_state *st)
 {
@@ -320,23 +332,14 @@ build_code_tables(sslx_state *st)
     st->err_codes_to_names = PyDict_New();
     if (!st->lib_codes_to_names || !st->err_codes_to_names)
         return -1;
-    for (const sslx_lib_code *l = sslx_lib_codes; l->name; l++) {
-        PyObject *k = PyLong_FromLong(l->code), *v = PyUnicode_FromString(l->name);
-        int rc = (k && v) ? PyDict_SetItem(st->lib_codes_to_names, k, v) : -1;
-        Py_XDECREF(k);
-        Py_XDECREF(v);
-        if (rc < 0)
+    for (const sslx_lib_code *l = sslx_lib_codes; l->name; l++)
+        if (set_new_item(st->lib_codes_to_names, PyLong_FromLong(l->code),
+                         PyUnicode_FromString(l->name)) < 0)
             return -1;
-    }
-    for (const sslx_reason_code *r = sslx_reason_codes; r->lib; r++) {
-        PyObject *k = Py_BuildValue("(ii)", r->libcode, r->reasoncode);
-        PyObject *v = PyUnicode_FromString(r->reason);
-        int rc = (k && v) ? PyDict_SetItem(st->err_codes_to_names, k, v) : -1;
-        Py_XDECREF(k);
-        Py_XDECREF(v);
-        if (rc < 0)
+    for (const sslx_reason_code *r = sslx_reason_codes; r->lib; r++)
+        if (set_new_item(st->err_codes_to_names, Py_BuildValue("(ii)", r->libcode, r->reasoncode),
+                         PyUnicode_FromString(r->reason)) < 0)
             return -1;
-    }
     return 0;
 }
 

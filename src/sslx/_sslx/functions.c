@@ -5,17 +5,12 @@
  * Each function behaves like its stdlib counterpart on the same input,
  * error cases included: same exception types, and the same messages where
  * callers are known to look at them. */
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <openssl/rand.h>
-#include <openssl/pem.h>
-#include <openssl/evp.h>
 #include "module.h"
 #include "errors.h"
-#include "certdecode.h"
 
 /* ---- argument helpers ------------------------------------------------- */
 

@@ -72,9 +72,16 @@ certificate_error(sslx_state *st, PyObject *message)
 static int
 equal_ignoring_case(PyObject *a, PyObject *b)
 {
-    PyObject *la = PyObject_CallMethod(a, "lower", NULL);
-    PyObject *lb = la ? PyObject_CallMethod(b, "lower", NULL) : NULL;
-    int rc = lb ? PyObject_RichCompareBool(la, lb, Py_EQ) : -1;
+    int rc = -1;
+    PyObject *la = NULL, *lb = NULL;
+    la = PyObject_CallMethod(a, "lower", NULL);
+    if (la == NULL)
+        goto done;
+    lb = PyObject_CallMethod(b, "lower", NULL);
+    if (lb == NULL)
+        goto done;
+    rc = PyObject_RichCompareBool(la, lb, Py_EQ);
+done:
     Py_XDECREF(la);
     Py_XDECREF(lb);
     return rc;
@@ -84,9 +91,16 @@ equal_ignoring_case(PyObject *a, PyObject *b)
 static int
 tails_equal_ignoring_case(PyObject *a, Py_ssize_t a_from, PyObject *b, Py_ssize_t b_from)
 {
-    PyObject *ta = PyUnicode_Substring(a, a_from, PY_SSIZE_T_MAX);
-    PyObject *tb = ta ? PyUnicode_Substring(b, b_from, PY_SSIZE_T_MAX) : NULL;
-    int rc = tb ? equal_ignoring_case(ta, tb) : -1;
+    int rc = -1;
+    PyObject *ta = NULL, *tb = NULL;
+    ta = PyUnicode_Substring(a, a_from, PY_SSIZE_T_MAX);
+    if (ta == NULL)
+        goto done;
+    tb = PyUnicode_Substring(b, b_from, PY_SSIZE_T_MAX);
+    if (tb == NULL)
+        goto done;
+    rc = equal_ignoring_case(ta, tb);
+done:
     Py_XDECREF(ta);
     Py_XDECREF(tb);
     return rc;
@@ -152,45 +166,15 @@ ip_address_matches(PyObject *value, PyObject *host_ip)
     while (end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(value, end - 1)))
         end--;
     PyObject *trimmed = PyUnicode_Substring(value, 0, end);
-    PyObject *packed = trimmed ? inet_paton(trimmed) : NULL;
-    int rc = packed ? PyObject_RichCompareBool(packed, host_ip, Py_EQ) : -1;
-    Py_XDECREF(trimmed);
-    Py_XDECREF(packed);
+    if (trimmed == NULL)
+        return -1;
+    PyObject *packed = inet_paton(trimmed);
+    Py_DECREF(trimmed);
+    if (packed == NULL)
+        return -1;
+    int rc = PyObject_RichCompareBool(packed, host_ip, Py_EQ);
+    Py_DECREF(packed);
     return rc;
-}
-
-/* Unpack a 2-item iterable with Python's own messages. */
-static int
-unpack_pair(PyObject *obj, PyObject **first, PyObject **second)
-{
-    *first = *second = NULL;
-    PyObject *it = PyObject_GetIter(obj);
-    if (it == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.100s object",
-                         Py_TYPE(obj)->tp_name);
-        }
-        return -1;
-    }
-    int got = 0;
-    PyObject *items[3] = {NULL, NULL, NULL};
-    while (got < 3 && (items[got] = PyIter_Next(it)) != NULL)
-        got++;
-    Py_DECREF(it);
-    if (PyErr_Occurred() || got != 2) {
-        if (!PyErr_Occurred() && got < 2)
-            PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)",
-                         got);
-        else if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
-        for (int i = 0; i < got; i++)
-            Py_DECREF(items[i]);
-        return -1;
-    }
-    *first = items[0];
-    *second = items[1];
-    return 0;
 }
 
 static int
@@ -223,7 +207,7 @@ static int
 check_alt_name(host_check *hc, PyObject *entry)
 {
     PyObject *kind, *value;
-    if (unpack_pair(entry, &kind, &value) < 0)
+    if (sslx_unpack_pair(entry, &kind, &value) < 0)
         return -1;
     int rc = 0, relevant = 1;
     if (is_str_equal(kind, "DNS"))
@@ -249,7 +233,7 @@ check_rdn(host_check *hc, PyObject *rdn)
     int rc = 0;
     while (rc == 0 && (attr = PyIter_Next(it)) != NULL) {
         PyObject *key, *value;
-        rc = unpack_pair(attr, &key, &value);
+        rc = sslx_unpack_pair(attr, &key, &value);
         Py_DECREF(attr);
         if (rc < 0)
             break;
@@ -293,7 +277,8 @@ mismatch_message(PyObject *hostname, PyObject *tried)
 {
     Py_ssize_t n = PyList_GET_SIZE(tried);
     if (n == 0)
-        return PyUnicode_FromString("no appropriate commonName or subjectAltName fields were found");
+        return PyUnicode_FromString(
+            "no appropriate commonName or subjectAltName fields were found");
     if (n == 1)
         return PyUnicode_FromFormat("hostname %R doesn't match %R", hostname,
                                     PyList_GET_ITEM(tried, 0));

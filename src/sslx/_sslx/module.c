@@ -39,6 +39,52 @@ sslx_arg_type_name(PyObject *obj)
 }
 
 int
+sslx_unpack_pair(PyObject *obj, PyObject **first, PyObject **second)
+{
+    *first = *second = NULL;
+    PyObject *it = PyObject_GetIter(obj);
+    if (it == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.100s object",
+                         Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    int got = 0;
+    PyObject *items[3] = {NULL, NULL, NULL};
+    while (got < 3 && (items[got] = PyIter_Next(it)) != NULL)
+        got++;
+    Py_DECREF(it);
+    if (PyErr_Occurred() || got != 2) {
+        if (!PyErr_Occurred() && got < 2)
+            PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)",
+                         got);
+        else if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
+        for (int i = 0; i < got; i++)
+            Py_DECREF(items[i]);
+        return -1;
+    }
+    *first = items[0];
+    *second = items[1];
+    return 0;
+}
+
+PyObject *
+sslx_call_method_kw(PyObject *obj, const char *name, PyObject *arg, PyObject *kwargs)
+{
+    PyObject *method = PyObject_GetAttrString(obj, name);
+    if (method == NULL)
+        return NULL;
+    PyObject *args = PyTuple_Pack(1, arg);
+    PyObject *result = args ? PyObject_Call(method, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_DECREF(method);
+    return result;
+}
+
+int
 sslx_add_int(PyObject *module, const char *name, long long value)
 {
     PyObject *v = PyLong_FromLongLong(value);

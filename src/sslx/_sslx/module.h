@@ -85,6 +85,15 @@ sslx_state *sslx_state_from_module(PyObject *module);
 /* How Python's argument errors name the type of `obj` ("None" for None). */
 const char *sslx_arg_type_name(PyObject *obj);
 
+/* `first, second = obj` as Python unpacks it (any iterable of exactly two
+ * items, Python's errors for other shapes): 0 with two new references,
+ * or -1 with an exception set. */
+int sslx_unpack_pair(PyObject *obj, PyObject **first, PyObject **second);
+
+/* obj.name(arg, **kwargs): a new reference, or NULL with an exception. */
+PyObject *sslx_call_method_kw(PyObject *obj, const char *name, PyObject *arg,
+                              PyObject *kwargs);
+
 /* Add an int constant; returns -1 on failure. */
 int sslx_add_int(PyObject *module, const char *name, long long value);
 /* Add `value` (a new reference, stolen; NULL means an error is set). */

@@ -77,11 +77,14 @@ static void
 raise_binascii_error(const char *format, Py_ssize_t count)
 {
     PyObject *binascii = PyImport_ImportModule("binascii");
-    PyObject *error = binascii ? PyObject_GetAttrString(binascii, "Error") : NULL;
-    if (error)
-        PyErr_Format(error, format, count);
-    Py_XDECREF(binascii);
-    Py_XDECREF(error);
+    if (binascii == NULL)
+        return;
+    PyObject *error = PyObject_GetAttrString(binascii, "Error");
+    Py_DECREF(binascii);
+    if (error == NULL)
+        return;
+    PyErr_Format(error, format, count);
+    Py_DECREF(error);
 }
 
 /* Lenient base64 decoding as the stdlib does it for PEM bodies: bytes

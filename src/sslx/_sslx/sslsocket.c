@@ -412,7 +412,7 @@ sslsocket_accept(PyObject *self, PyObject *unused)
     PyObject *pair = sslx_sslsocket_call_base_noargs(self, "accept");
     if (pair == NULL)
         return NULL;
-    PyObject *result = NULL, *wrapped = NULL, *kw = NULL, *wrap = NULL;
+    PyObject *result = NULL, *wrapped = NULL, *kw = NULL;
     PyObject *newsock, *addr;
     if (!PyArg_ParseTuple(pair, "OO", &newsock, &addr))
         goto done;
@@ -420,21 +420,17 @@ sslsocket_accept(PyObject *self, PyObject *unused)
                        x->do_handshake_on_connect ? Py_True : Py_False,
                        "suppress_ragged_eofs",
                        x->conn.suppress_ragged_eofs ? Py_True : Py_False);
-    PyObject *a = kw ? PyTuple_Pack(1, newsock) : NULL;
-    if (a != NULL) {
-        wrap = PyObject_GetAttrString((PyObject *)x->conn.context, "wrap_socket");
-        if (wrap != NULL)
-            wrapped = PyObject_Call(wrap, a, kw);
-        Py_DECREF(a);
-    }
-    if (wrapped == NULL) {
-        sslx_sslsocket_close_after_error(newsock);
-        goto done;
-    }
+    if (kw == NULL)
+        goto close_new;
+    wrapped = sslx_call_method_kw((PyObject *)x->conn.context, "wrap_socket", newsock, kw);
+    if (wrapped == NULL)
+        goto close_new;
     result = PyTuple_Pack(2, wrapped, addr);
+    goto done;
+close_new:
+    sslx_sslsocket_close_after_error(newsock);
 done:
     Py_XDECREF(wrapped);
-    Py_XDECREF(wrap);
     Py_XDECREF(kw);
     Py_DECREF(pair);
     return result;
@@ -518,10 +514,12 @@ static PyMethodDef sslsocket_methods[] = {
     {"sendall", SSLX_KW_METHOD(sslx_sslsocket_sendall), METH_VARARGS | METH_KEYWORDS, NULL},
     {"sendfile", SSLX_KW_METHOD(sslx_sslsocket_sendfile), METH_VARARGS | METH_KEYWORDS, NULL},
     {"recvfrom", SSLX_KW_METHOD(sslx_sslsocket_recvfrom), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"recvfrom_into", SSLX_KW_METHOD(sslx_sslsocket_recvfrom_into), METH_VARARGS | METH_KEYWORDS, NULL},
+    {"recvfrom_into", SSLX_KW_METHOD(sslx_sslsocket_recvfrom_into),
+     METH_VARARGS | METH_KEYWORDS, NULL},
     {"sendto", SSLX_KW_METHOD(sslx_sslsocket_sendto), METH_VARARGS | METH_KEYWORDS, NULL},
     {"recvmsg", SSLX_KW_METHOD(sslx_sslsocket_recvmsg), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"recvmsg_into", SSLX_KW_METHOD(sslx_sslsocket_recvmsg_into), METH_VARARGS | METH_KEYWORDS, NULL},
+    {"recvmsg_into", SSLX_KW_METHOD(sslx_sslsocket_recvmsg_into),
+     METH_VARARGS | METH_KEYWORDS, NULL},
     {"sendmsg", SSLX_KW_METHOD(sslx_sslsocket_sendmsg), METH_VARARGS | METH_KEYWORDS, NULL},
     {"dup", sslx_sslsocket_dup, METH_NOARGS, NULL},
     {"do_handshake", SSLX_KW_METHOD(sslsocket_do_handshake), METH_VARARGS | METH_KEYWORDS, NULL},

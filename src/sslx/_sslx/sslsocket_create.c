@@ -101,14 +101,26 @@ take_over_fd(PyObject *self, PyObject *sock)
     int rc = -1;
     PyObject *family = NULL, *type = NULL, *proto = NULL, *timeout = NULL, *fd = NULL;
     PyObject *init = NULL, *r = NULL;
-    if ((family = PyObject_GetAttrString(sock, "family")) == NULL
-        || (type = PyObject_GetAttrString(sock, "type")) == NULL
-        || (proto = PyObject_GetAttrString(sock, "proto")) == NULL
-        || (timeout = PyObject_CallMethod(sock, "gettimeout", NULL)) == NULL
-        || (fd = PyObject_CallMethod(sock, "detach", NULL)) == NULL)
+    family = PyObject_GetAttrString(sock, "family");
+    if (family == NULL)
+        goto done;
+    type = PyObject_GetAttrString(sock, "type");
+    if (type == NULL)
+        goto done;
+    proto = PyObject_GetAttrString(sock, "proto");
+    if (proto == NULL)
+        goto done;
+    timeout = PyObject_CallMethod(sock, "gettimeout", NULL);
+    if (timeout == NULL)
+        goto done;
+    fd = PyObject_CallMethod(sock, "detach", NULL);
+    if (fd == NULL)
         goto done;
     sslx_state *st = sslx_sslsocket_state(self);
-    if (st == NULL || (init = PyObject_GetAttrString(st->socket_type, "__init__")) == NULL)
+    if (st == NULL)
+        goto close_fd;
+    init = PyObject_GetAttrString(st->socket_type, "__init__");
+    if (init == NULL)
         goto close_fd;
     r = PyObject_CallFunctionObjArgs(init, self, family, type, proto, fd, NULL);
     if (r == NULL)

@@ -40,64 +40,53 @@ fail:
 static PyObject *
 fetch_peer_certificate(PyObject *ctx, PyObject *addr, PyObject *host, PyObject *timeout)
 {
-    PyObject *socket_mod = PyImport_ImportModule("socket");
+    PyObject *socket_mod = NULL, *sock = NULL, *kwargs = NULL, *tls = NULL, *der = NULL;
+    PyObject *pem = NULL;
+    socket_mod = PyImport_ImportModule("socket");
     if (socket_mod == NULL)
-        return NULL;
-    PyObject *sock = PyObject_CallMethod(socket_mod, "create_connection", "OO", addr, timeout);
-    Py_DECREF(socket_mod);
+        goto done;
+    sock = PyObject_CallMethod(socket_mod, "create_connection", "OO", addr, timeout);
     if (sock == NULL)
-        return NULL;
-    PyObject *pem = NULL, *der = NULL, *kw = Py_BuildValue("{s:O}", "server_hostname", host);
-    PyObject *wrap = PyObject_GetAttrString(ctx, "wrap_socket");
-    PyObject *args = PyTuple_Pack(1, sock);
-    PyObject *tls = (kw && wrap && args) ? PyObject_Call(wrap, args, kw) : NULL;
-    if (tls != NULL) {
-        der = PyObject_CallMethod(tls, "getpeercert", "O", Py_True);
-        sslx_sslsocket_close_after_error(tls);
+        goto done;
+    kwargs = Py_BuildValue("{s:O}", "server_hostname", host);
+    if (kwargs == NULL)
+        goto done;
+    tls = sslx_call_method_kw(ctx, "wrap_socket", sock, kwargs);
+    if (tls == NULL)
+        goto done;
+    der = PyObject_CallMethod(tls, "getpeercert", "O", Py_True);
+    if (der == NULL)
+        goto done;
+    if (!PyBytes_Check(der)) {      /* None: no certificate (the stdlib's error) */
+        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%.100s'",
+                     Py_TYPE(der)->tp_name);
+        goto done;
     }
-    if (der != NULL && PyBytes_Check(der))
-        pem = sslx_der_to_pem(PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der));
-    sslx_sslsocket_close_after_error(sock);
-    Py_XDECREF(tls);
+    pem = sslx_der_to_pem(PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der));
+done:
+    if (tls != NULL)
+        sslx_sslsocket_close_after_error(tls);
+    if (sock != NULL)
+        sslx_sslsocket_close_after_error(sock);
     Py_XDECREF(der);
-    Py_XDECREF(args);
-    Py_XDECREF(wrap);
-    Py_XDECREF(kw);
-    Py_DECREF(sock);
+    Py_XDECREF(tls);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(sock);
+    Py_XDECREF(socket_mod);
     return pem;
 }
 
-/* `host, port = addr` as Python unpacks it: any iterable of exactly two
- * items, with Python's errors for other shapes.  A new (host, port)
- * tuple, or NULL with an exception set. */
+/* `host, port = addr` as Python unpacks it: a new (host, port) tuple, or
+ * NULL with the exception unpacking would raise. */
 static PyObject *
 unpack_address(PyObject *addr)
 {
-    PyObject *it = PyObject_GetIter(addr);
-    if (it == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object",
-                         Py_TYPE(addr)->tp_name);
-        }
+    PyObject *host, *port;
+    if (sslx_unpack_pair(addr, &host, &port) < 0)
         return NULL;
-    }
-    PyObject *items[3] = {NULL, NULL, NULL}, *pair = NULL;
-    int n = 0;
-    while (n < 3 && (items[n] = PyIter_Next(it)) != NULL)
-        n++;
-    if (PyErr_Occurred())
-        goto done;
-    if (n == 2)
-        pair = PyTuple_Pack(2, items[0], items[1]);
-    else if (n > 2)
-        PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
-    else
-        PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)", n);
-done:
-    for (int i = 0; i < 3; i++)
-        Py_XDECREF(items[i]);
-    Py_DECREF(it);
+    PyObject *pair = PyTuple_Pack(2, host, port);
+    Py_DECREF(host);
+    Py_DECREF(port);
     return pair;
 }
 
@@ -222,7 +211,8 @@ module_wrap_socket(PyObject *module, PyObject *args, PyObject *kwds)
 }
 
 static PyMethodDef sslsocket_functions[] = {
-    {"get_server_certificate", SSLX_KW_METHOD(get_server_certificate), METH_VARARGS | METH_KEYWORDS, NULL},
+    {"get_server_certificate", SSLX_KW_METHOD(get_server_certificate),
+     METH_VARARGS | METH_KEYWORDS, NULL},
     {"wrap_socket", SSLX_KW_METHOD(module_wrap_socket), METH_VARARGS | METH_KEYWORDS, NULL},
     {NULL, NULL, 0, NULL},
 };

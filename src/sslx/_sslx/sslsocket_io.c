@@ -44,17 +44,7 @@ tls_recv_bytes(sock_ext *x, Py_ssize_t len)
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
-    PyObject *result = PyBytes_FromStringAndSize(NULL, len);
-    if (result == NULL)
-        return NULL;
-    Py_ssize_t n = sslx_conn_read(&x->conn, PyBytes_AS_STRING(result), len, timeout);
-    if (n < 0) {
-        Py_DECREF(result);
-        return NULL;
-    }
-    if (n != len && _PyBytes_Resize(&result, n) < 0)
-        return NULL;
-    return result;
+    return sslx_conn_read_bytes(&x->conn, len, timeout);
 }
 
 PyObject *
@@ -177,7 +167,8 @@ sslx_sslsocket_sendfile(PyObject *self, PyObject *args, PyObject *kwds)
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL)
         return NULL;
-    return sslx_sslsocket_call_base(self, x->conn.ssl ? "_sendfile_use_send" : "sendfile", args, kwds);
+    const char *base_method = x->conn.ssl ? "_sendfile_use_send" : "sendfile";
+    return sslx_sslsocket_call_base(self, base_method, args, kwds);
 }
 
 /* Datagram-style calls: refused once TLS is on, the base's when plain. */

@@ -1,4 +1,6 @@
-/* truststore.c - the shared default trust store (see truststore.h). */
+/* truststore.c - the process-wide cache of parsed trust stores: the
+ * default paths' store and a small table of CA files' stores (see
+ * truststore.h), and copying them into a context's private store. */
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>

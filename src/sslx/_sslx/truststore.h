@@ -27,10 +27,11 @@ X509_STORE *sslx_truststore_default(void);
  * `path`, parsed once per version of the file: the cache is keyed by
  * path, device, inode, size, modification and status-change times, so a
  * changed file is parsed again (a file changed in the last seconds is
- * always parsed again: truststore.c says why).  New reference, or NULL when the file is not a regular
- * file or does not parse (nothing is cached then; the caller loads it the
- * ordinary way to report the error).  Call with the GIL held; it is
- * released while waiting and parsing. */
+ * always parsed again: truststore.c says why).  New reference, or NULL
+ * when the file is not a regular file or does not parse (nothing is
+ * cached then; the caller loads it the ordinary way to report the
+ * error).  Call with the GIL held; it is released while waiting and
+ * parsing. */
 X509_STORE *sslx_truststore_file(const char *path);
 
 /* Add the certificates and CRLs of `from` to `to` (they are shared by
