@@ -234,7 +234,13 @@ seconds_from_cert_time(PyObject *text)
         goto done;
     }
     if (t.year == 0) {
+        /* The words of the interpreter's own datetime, which the stdlib
+         * goes through. */
+#if PY_VERSION_HEX >= 0x030E0000
+        PyErr_SetString(PyExc_ValueError, "year must be in 1..9999, not 0");
+#else
         PyErr_SetString(PyExc_ValueError, "year 0 is out of range");
+#endif
         goto done;
     }
     long long days = days_from_civil(t.year, month) + t.day - 1;

@@ -260,7 +260,10 @@ sslx_conn_stop(sslx_conn *c, const char *what)
     c->foreign_in = c->foreign_out = c->foreign_in_eof = 0;
     c->shutdown_seen_zero = 0;
     c->write_retry_len = 0;
+    PyObject *eof_error = c->eof_error;
+    c->eof_error = NULL;
     sslx_conn_unlock_change(c);
+    Py_XDECREF(eof_error);
     /* An operation waiting in another thread keeps its own reference: it
      * finds the connection stopped when it takes the lock again. */
     SSL_free(ssl);
@@ -285,6 +288,7 @@ sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
     Py_VISIT(c->incoming);
     Py_VISIT(c->outgoing);
     Py_VISIT(c->deferred_read_error);
+    Py_VISIT(c->eof_error);
     PyObject **m = foreign_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_VISIT(*m);
@@ -303,6 +307,7 @@ sslx_conn_clear(sslx_conn *c)
     Py_CLEAR(c->incoming);
     Py_CLEAR(c->outgoing);
     Py_CLEAR(c->deferred_read_error);
+    Py_CLEAR(c->eof_error);
     PyObject **m = foreign_method(c, c->in_bio, c->foreign_in);
     if (m != NULL)
         Py_CLEAR(*m);
@@ -326,12 +331,14 @@ sslx_conn_free(sslx_conn *c)
 
 /* ---- running one OpenSSL call ---- */
 
-enum op_kind { OP_HANDSHAKE, OP_READ, OP_WRITE, OP_SHUTDOWN };
+enum op_kind { OP_HANDSHAKE, OP_READ, OP_WRITE, OP_SHUTDOWN, OP_SENDFILE };
 
 typedef struct {
     enum op_kind kind;
     SSL *ssl;           /* a reference held for the whole operation */
     int fd;             /* socket mode: the fd at the operation's start */
+    int file_fd;        /* OP_SENDFILE: the file, and where to start */
+    off_t file_offset;
     int socket_mode;    /* bytes go through the socket fd */
     int calls_python;   /* the SSL's BIOs call Python (foreign MemoryBIOs) */
     void *buf;
@@ -361,6 +368,13 @@ run_call(SSL *ssl, op_state *op)
     case OP_SHUTDOWN:
         op->ret = SSL_shutdown(ssl);
         break;
+    case OP_SENDFILE: {
+        /* Only with kernel TLS: the kernel encrypts the file's pages. */
+        ossl_ssize_t n = SSL_sendfile(ssl, op->file_fd, op->file_offset, op->len, 0);
+        op->done = n > 0 ? (size_t)n : 0;
+        op->ret = n > 0 ? 1 : (int)n;
+        break;
+    }
     }
     op->sys_errno = errno;
     /* SSL_shutdown's 0 means "sent, peer's not seen yet", not failure. */
@@ -447,6 +461,7 @@ timeout_message(enum op_kind kind, int want_write)
     case OP_READ:
         return "The read operation timed out";
     case OP_WRITE:
+    case OP_SENDFILE:
         return "The write operation timed out";
     default:
         return want_write ? "The write operation timed out" : "The read operation timed out";
@@ -493,6 +508,29 @@ socket_retry(op_state *op, double timeout, double deadline)
     }
 }
 
+/* Keep the pending SSLEOFError (it stays raised) for later calls. */
+static void
+remember_eof(sslx_conn *c)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (c->eof_error == NULL && value != NULL)
+        c->eof_error = Py_NewRef(value);
+    PyErr_Restore(type, value, tb);
+}
+
+/* Raise the remembered SSLEOFError again; 0 when there is none. */
+static int
+raise_remembered_eof(sslx_conn *c)
+{
+    if (c->eof_error == NULL)
+        return 0;
+    PyException_SetTraceback(c->eof_error, Py_None);
+    PyErr_SetObject((PyObject *)Py_TYPE(c->eof_error), c->eof_error);
+    return 1;
+}
+
 /* The error of a failed call as a Python exception. */
 static int
 raise_op_error(sslx_conn *c, op_state *op)
@@ -502,9 +540,11 @@ raise_op_error(sslx_conn *c, op_state *op)
     int ret = op->ret;
     if ((op->kind == OP_READ || op->kind == OP_WRITE) && op->ret == 0)
         ret = op->sys_errno != 0 ? -1 : 0;
-    int transfer = op->socket_mode && (op->kind == OP_READ || op->kind == OP_WRITE);
+    int transfer = op->socket_mode && op->kind != OP_HANDSHAKE && op->kind != OP_SHUTDOWN;
     sslx_raise_conn_error(c->st, op->ssl, op->ssl_err, ret, op->sys_errno,
                           c->server_hostname, transfer, SSLX_HERE);
+    if (PyErr_ExceptionMatches(c->st->SSLEOFError))
+        remember_eof(c);
     return -1;
 }
 
@@ -565,6 +605,8 @@ op_method_name(enum op_kind kind)
         return "read()";
     case OP_WRITE:
         return "write()";
+    case OP_SENDFILE:
+        return "sendfile()";
     default:
         return "unwrap()";
     }
@@ -581,6 +623,8 @@ op_begin(sslx_conn *c, op_state *op)
         PyErr_SetString(PyExc_ValueError, "the TLS connection is not started");
         return -1;
     }
+    if (op->kind != OP_SHUTDOWN && raise_remembered_eof(c))
+        return -1;
     if (SSL_up_ref(c->ssl) != 1) {
         PyErr_NoMemory();
         return -1;
@@ -723,7 +767,7 @@ sslx_conn_readable_bound(sslx_conn *c)
 /* A read's failure, already raised: 0 when it is the clean end of the
  * stream (the exception is cleared), -1 otherwise. */
 static Py_ssize_t
-read_failure(sslx_conn *c, SSL *ssl, int ssl_err)
+read_failure(sslx_conn *c, SSL *ssl, int ssl_err, int suppress_ragged_eofs)
 {
     if (ssl_err == SSL_ERROR_ZERO_RETURN
         && SSL_get_shutdown(ssl) == SSL_RECEIVED_SHUTDOWN
@@ -733,7 +777,7 @@ read_failure(sslx_conn *c, SSL *ssl, int ssl_err)
         PyErr_Clear();
         return 0;
     }
-    if (c->suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
+    if (suppress_ragged_eofs && PyErr_ExceptionMatches(c->st->SSLEOFError)) {
         PyErr_Clear();
         return 0;
     }
@@ -741,22 +785,26 @@ read_failure(sslx_conn *c, SSL *ssl, int ssl_err)
 }
 
 Py_ssize_t
-sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout)
+sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int suppress_ragged)
 {
     op_state op = {.kind = OP_READ, .buf = buf, .len = len > 0 ? (size_t)len : 0};
     if (len <= 0)
         return 0;
+    if (c->ssl != NULL && raise_remembered_eof(c)) {
+        /* The EOF again, and again a ragged one may read as the end. */
+        return read_failure(c, c->ssl, SSL_ERROR_SYSCALL, suppress_ragged);
+    }
     if (op_begin(c, &op) < 0)
         return -1;
     Py_ssize_t result;
     if (raise_deferred_read_error(c)) {
-        result = read_failure(c, op.ssl, SSL_ERROR_SSL);
+        result = read_failure(c, op.ssl, SSL_ERROR_SSL, suppress_ragged);
     } else if (run_op(c, &op, timeout) == 0) {
         if (!op.socket_mode && op.done > 0 && op.done < op.len)
             read_more_records(c, &op);
         result = (Py_ssize_t)op.done;
     } else {
-        result = read_failure(c, op.ssl, op.ssl_err);
+        result = read_failure(c, op.ssl, op.ssl_err, suppress_ragged);
     }
     op_end(&op);
     return result;
@@ -792,6 +840,35 @@ sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
         c->write_retry_len = op.len;
     op_end(&op);
     return rc < 0 ? -1 : (Py_ssize_t)op.done;
+}
+
+Py_ssize_t
+sslx_conn_sendfile(sslx_conn *c, int fd, off_t offset, size_t size, double timeout)
+{
+    op_state op = {.kind = OP_SENDFILE, .file_fd = fd, .file_offset = offset, .len = size};
+    if (op_begin(c, &op) < 0)
+        return -1;
+    if (!BIO_get_ktls_send(SSL_get_wbio(op.ssl))) {
+        op_end(&op);
+        PyErr_SetString(c->st->SSLError,
+                        "sendfile() needs kernel TLS for sending (OP_ENABLE_KTLS)");
+        return -1;
+    }
+    int rc = run_op(c, &op, timeout);
+    op_end(&op);
+    return rc < 0 ? -1 : (Py_ssize_t)op.done;
+}
+
+int
+sslx_conn_uses_ktls(sslx_conn *c, int for_send)
+{
+    int locked = sslx_conn_lock_query(c);
+    int on = 0;
+    if (c->ssl != NULL)
+        on = for_send ? BIO_get_ktls_send(SSL_get_wbio(c->ssl)) > 0
+                      : BIO_get_ktls_recv(SSL_get_rbio(c->ssl)) > 0;
+    sslx_conn_unlock_query(c, locked);
+    return on;
 }
 
 int

@@ -102,6 +102,10 @@ typedef struct sslx_conn {
      * buffer when OpenSSL failed returns those bytes; the failure (an
      * exception instance) is kept here and raised by the next read. */
     PyObject *deferred_read_error;
+    /* The first SSLEOFError the connection raised: later reads, writes
+     * and handshakes raise it again (OpenSSL versions differ in what they
+     * report after an EOF; the stdlib does the same from 3.14). */
+    PyObject *eof_error;
 } sslx_conn;
 
 /* The engine of `self` (an SSLObject or SSLSocket instance, or of a
@@ -163,14 +167,24 @@ int sslx_conn_in_callback(sslx_conn *c);
 /* The operations.  0 / byte counts on success, -1 with an exception. */
 int sslx_conn_handshake(sslx_conn *c, double timeout);
 /* Reads up to `len` bytes; 0 means the peer closed cleanly (close_notify)
- * or, with suppress_ragged_eofs, the connection ended without one. */
-Py_ssize_t sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout);
+ * or, with `suppress_ragged`, the connection ended without one.  After
+ * an SSLEOFError, every later read, write and handshake raises it again
+ * (as the stdlib does from 3.14, gh-148292). */
+Py_ssize_t sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout,
+                          int suppress_ragged);
 /* An upper bound of the plaintext bytes a read could return now without
  * waiting (BIO mode: decrypted bytes buffered in OpenSSL plus ciphertext
  * waiting in the incoming BIO), at least one record's worth; socket mode
  * and unknown: one record (16 KiB).  -1 with an exception. */
 Py_ssize_t sslx_conn_readable_bound(sslx_conn *c);
 Py_ssize_t sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout);
+/* SSL_sendfile(): `size` bytes of file `fd` from `offset`, encrypted by
+ * the kernel (kernel TLS must be on for sending: SSLError otherwise).
+ * Bytes sent, or -1 with an exception set. */
+Py_ssize_t sslx_conn_sendfile(sslx_conn *c, int fd, off_t offset, size_t size,
+                              double timeout);
+/* Whether kernel TLS carries the connection's sending (or receiving). */
+int sslx_conn_uses_ktls(sslx_conn *c, int for_send);
 /* Sends close_notify and waits (per timeout) for the peer's; 0 when both
  * directions are closed. */
 int sslx_conn_shutdown(sslx_conn *c, double timeout);

@@ -59,6 +59,12 @@ answer_zero(PyObject *self)
 PyObject *
 sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
+    return sslx_conn_read_method(self, args, kwds, 0);
+}
+
+PyObject *
+sslx_conn_read_method(PyObject *self, PyObject *args, PyObject *kwds, int raw)
+{
     static char *kwlist[] = {"len", "buffer", NULL};
     Py_ssize_t len = 1024;
     PyObject *buffer = Py_None;
@@ -74,13 +80,14 @@ sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
     double timeout = sslx_conn_timeout(c);
     if (timeout == -2.0)
         return NULL;
+    int suppress = raw ? 0 : c->suppress_ragged_eofs;
     if (buffer != Py_None) {
         Py_buffer view;
         if (!PyArg_Parse(buffer, "w*:read", &view))
             return NULL;
         if (len <= 0 || len > view.len)
             len = view.len;
-        Py_ssize_t n = sslx_conn_read(c, view.buf, len, timeout);
+        Py_ssize_t n = sslx_conn_read(c, view.buf, len, timeout, suppress);
         PyBuffer_Release(&view);
         return n < 0 ? NULL : PyLong_FromSsize_t(n);
     }
@@ -96,16 +103,17 @@ sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (len > bound)
         len = bound;
-    return sslx_conn_read_bytes(c, len, timeout);
+    return sslx_conn_read_bytes(c, len, timeout, suppress);
 }
 
 PyObject *
-sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout)
+sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout, int suppress_ragged)
 {
     PyObject *result = PyBytes_FromStringAndSize(NULL, len);
     if (result == NULL)
         return NULL;
-    Py_ssize_t n = sslx_conn_read(c, PyBytes_AS_STRING(result), len, timeout);
+    Py_ssize_t n = sslx_conn_read(c, PyBytes_AS_STRING(result), len, timeout,
+                                  suppress_ragged);
     if (n < 0) {
         Py_DECREF(result);
         return NULL;
@@ -329,6 +337,81 @@ alpn_of(sslx_conn *c, void *arg)
     if (proto == NULL || len == 0)
         Py_RETURN_NONE;
     return PyUnicode_FromStringAndSize((const char *)proto, len);
+}
+
+/* ---- key agreement group, signature algorithms (3.15's API) ---- */
+
+/* The group of the key exchange, or None.  A connection without a session
+ * (no handshake yet) has none; asking OpenSSL then is what crashed the
+ * stdlib (gh-155782).  OpenSSL 3.2 names it directly; 3.0 and 3.1 give
+ * its id, which they name the same way. */
+static PyObject *
+group_of(sslx_conn *c, void *arg)
+{
+    (void)arg;
+    if (SSL_get_session(c->ssl) == NULL)
+        Py_RETURN_NONE;
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+    const char *name = SSL_get0_group_name(c->ssl);
+#else
+    int id = SSL_get_negotiated_group(c->ssl);
+    const char *name = id > 0 ? SSL_group_to_name(c->ssl, id) : NULL;
+#endif
+    if (name == NULL)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+
+PyObject *
+sslx_conn_py_group(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return query(self, group_of, NULL, answer_none);
+}
+
+#ifdef SSL_CTRL_GET_SIGNATURE_NAME
+/* The signature algorithm one end used (by_server: the server's), as the
+ * IANA name, or None.  Ours or the peer's depending on our side. */
+static PyObject *
+sigalg_of(sslx_conn *c, void *arg)
+{
+    int by_server = *(int *)arg;
+    const char *name = NULL;
+    int ok = by_server == c->server_side ? SSL_get0_signature_name(c->ssl, &name)
+                                         : SSL_get0_peer_signature_name(c->ssl, &name);
+    ERR_clear_error();
+    if (ok != 1 || name == NULL)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+#endif
+
+static PyObject *
+selected_sigalg(PyObject *self, int by_server)
+{
+#ifdef SSL_CTRL_GET_SIGNATURE_NAME
+    return query(self, sigalg_of, &by_server, answer_none);
+#else
+    (void)self;
+    (void)by_server;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting the selected signature algorithm requires OpenSSL 3.5 or later.");
+    return NULL;
+#endif
+}
+
+PyObject *
+sslx_conn_py_client_sigalg(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return selected_sigalg(self, 0);
+}
+
+PyObject *
+sslx_conn_py_server_sigalg(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return selected_sigalg(self, 1);
 }
 
 PyObject *

@@ -18,7 +18,8 @@
  *   cipher(), shared_ciphers(), compression(),
  *   get_channel_binding(cb_type='tls-unique'), selected_alpn_protocol(),
  *   selected_npn_protocol(), version(), get_verified_chain(),
- *   get_unverified_chain() (3.13's DER lists, on every version)
+ *   get_unverified_chain() (3.13's DER lists, on every version), group(),
+ *   client_sigalg(), server_sigalg() (3.15's)
  * SSLX_CONN_PEER_METHODS: getpeercert(binary_form=False),
  *   verify_client_post_handshake()
  * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
@@ -26,9 +27,13 @@
  * Not shared (the types differ): do_handshake, unwrap; SSLSocket's own
  * getpeercert and verify_client_post_handshake. */
 PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
+/* read(len=1024, buffer=None) of `self`; `raw`: the private _sslobj's,
+ * which never suppresses ragged EOFs (connview.c). */
+PyObject *sslx_conn_read_method(PyObject *self, PyObject *args, PyObject *kwds, int raw);
 /* Up to `len` bytes read into a new bytes object (b'' at the end of the
  * stream), or NULL with an exception set. */
-PyObject *sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout);
+PyObject *sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout,
+                               int suppress_ragged);
 PyObject *sslx_conn_py_write(PyObject *self, PyObject *data);
 PyObject *sslx_conn_py_pending(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds);
@@ -37,6 +42,9 @@ PyObject *sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_compression(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds);
 PyObject *sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_group(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_client_sigalg(PyObject *self, PyObject *unused);
+PyObject *sslx_conn_py_server_sigalg(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_selected_npn_protocol(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_version(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_py_verify_client_post_handshake(PyObject *self, PyObject *unused);
@@ -64,6 +72,9 @@ PyObject *sslx_conn_get_session_reused(PyObject *self, void *closure);
     {"get_channel_binding", SSLX_KW_METHOD(sslx_conn_py_get_channel_binding), \
      METH_VARARGS | METH_KEYWORDS, NULL}, \
     {"selected_alpn_protocol", sslx_conn_py_selected_alpn_protocol, METH_NOARGS, NULL}, \
+    {"group", sslx_conn_py_group, METH_NOARGS, NULL}, \
+    {"client_sigalg", sslx_conn_py_client_sigalg, METH_NOARGS, NULL}, \
+    {"server_sigalg", sslx_conn_py_server_sigalg, METH_NOARGS, NULL}, \
     {"selected_npn_protocol", sslx_conn_py_selected_npn_protocol, METH_NOARGS, NULL}, \
     {"version", sslx_conn_py_version, METH_NOARGS, NULL}, \
     {"get_verified_chain", sslx_conn_py_get_verified_chain, METH_NOARGS, NULL}, \

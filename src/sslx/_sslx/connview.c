@@ -8,7 +8,9 @@
  *
  * sslx keeps no second object per connection: `_sslobj` is this thin
  * view, made when asked for.  It answers those two methods in their
- * private form; every other attribute is read from, or written to, the
+ * private form, read() without suppressing ragged EOFs, and the kernel
+ * TLS methods (sendfile, uses_ktls_for_send/recv) of 3.14's private
+ * object; every other attribute is read from, or written to, the
  * connection itself (the stdlib's Python layer writes `_sslobj.context`). */
 #include "connview.h"
 #include "conn_py.h"
@@ -34,6 +36,59 @@ connview_unverified_chain(sslx_connview *self, PyObject *unused)
 
 /* The view's own attributes first (the two methods, __class__...), then
  * the connection's. */
+/* read(len=1024, buffer=None): the connection's read, without the ragged
+ * EOF suppression of SSLSocket.recv() (the stdlib's private object raises
+ * SSLEOFError; its Python layer decides). */
+static PyObject *
+connview_read(sslx_connview *self, PyObject *args, PyObject *kwds)
+{
+    return sslx_conn_read_method(self->owner, args, kwds, 1);
+}
+
+/* sendfile(fd, offset, size): SSL_sendfile, for kernel TLS. */
+static PyObject *
+connview_sendfile(sslx_connview *self, PyObject *args)
+{
+    int fd;
+    long long offset;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "iLn:sendfile", &fd, &offset, &size))
+        return NULL;
+    if (offset < 0 || size < 0) {
+        PyErr_SetString(PyExc_ValueError, "offset and size must not be negative");
+        return NULL;
+    }
+    sslx_conn *c = sslx_conn_of(self->owner);
+    if (c == NULL)
+        return NULL;
+    double timeout = sslx_conn_timeout(c);
+    if (timeout == -2.0)
+        return NULL;
+    Py_ssize_t n = sslx_conn_sendfile(c, fd, (off_t)offset, (size_t)size, timeout);
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
+static PyObject *
+uses_ktls(sslx_connview *self, int for_send)
+{
+    sslx_conn *c = sslx_conn_of(self->owner);
+    return c == NULL ? NULL : PyBool_FromLong(sslx_conn_uses_ktls(c, for_send));
+}
+
+static PyObject *
+connview_uses_ktls_for_send(sslx_connview *self, PyObject *unused)
+{
+    (void)unused;
+    return uses_ktls(self, 1);
+}
+
+static PyObject *
+connview_uses_ktls_for_recv(sslx_connview *self, PyObject *unused)
+{
+    (void)unused;
+    return uses_ktls(self, 0);
+}
+
 static PyObject *
 connview_getattro(sslx_connview *self, PyObject *name)
 {
@@ -86,6 +141,14 @@ static PyMethodDef connview_methods[] = {
      "The verified chain as Certificate objects, or None."},
     {"get_unverified_chain", (PyCFunction)connview_unverified_chain, METH_NOARGS,
      "The peer's chain as Certificate objects, or None."},
+    {"read", SSLX_KW_METHOD(connview_read), METH_VARARGS | METH_KEYWORDS,
+     "read(len=1024, buffer=None): read, raising SSLEOFError at a ragged end."},
+    {"sendfile", (PyCFunction)connview_sendfile, METH_VARARGS,
+     "sendfile(fd, offset, size): send a file's bytes through kernel TLS."},
+    {"uses_ktls_for_send", (PyCFunction)connview_uses_ktls_for_send, METH_NOARGS,
+     "Whether kernel TLS encrypts what this connection sends."},
+    {"uses_ktls_for_recv", (PyCFunction)connview_uses_ktls_for_recv, METH_NOARGS,
+     "Whether kernel TLS decrypts what this connection receives."},
     {NULL, NULL, 0, NULL},
 };
 

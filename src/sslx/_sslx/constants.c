@@ -134,6 +134,11 @@ static const bool_constant bool_constants[] = {
     /* TLS-PSK callbacks (Python 3.13's API, context_psk.c), on every
      * interpreter. */
     {"HAS_PSK", 1},
+    /* 3.14's and 3.15's names: TLS 1.3 post-handshake authentication
+     * (every OpenSSL 3), and TLS 1.3 external PSKs through the PSK
+     * callbacks (context_psk.c), on every interpreter. */
+    {"HAS_PHA", 1},
+    {"HAS_PSK_TLS13", 1},
     {"HAS_SSLv2", 0},
 #ifndef OPENSSL_NO_SSL3
     {"HAS_SSLv3", 1},

@@ -3,6 +3,7 @@
  * (context_internal.h lists them). */
 #include "context_internal.h"
 #include "constants.h"
+#include "distrust.h"
 #include "errors.h"
 #include "sslobject.h"
 #include "sslsocket.h"
@@ -109,9 +110,10 @@ init_ssl_ctx(sslx_context *self, sslx_state *st, const protocol_info *info)
     }
     if (info->protocol == SSLX_PROTOCOL_TLS_CLIENT) {
         self->check_hostname = 1;
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           sslx_distrust_verify_cb);
     } else {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, sslx_distrust_verify_cb);
     }
     return 0;
 }
@@ -211,6 +213,7 @@ context_dealloc(sslx_context *self)
     X509_STORE_free(self->initial_store);
     PyMem_Free(self->alpn_protocols);
     PyMem_Free(self->cipher_spec);
+    PyMem_Free(self->ciphersuites_spec);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -257,6 +260,21 @@ static PyMethodDef context_methods[] = {
     {"set_ciphers", (PyCFunction)sslx_context_set_ciphers, METH_VARARGS,
      "set_ciphers($self, cipherlist, /)\n--\n\n"
      "Set the TLS 1.2 and older cipher suites (OpenSSL cipher list format)."},
+    {"set_ciphersuites", (PyCFunction)sslx_context_set_ciphersuites, METH_O,
+     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
+     "Set the TLS 1.3 cipher suites (colon-separated names)."},
+    {"set_groups", (PyCFunction)sslx_context_set_groups, METH_O,
+     "set_groups($self, grouplist, /)\n--\n\n"
+     "Set the key agreement groups (OpenSSL group list format)."},
+    {"get_groups", SSLX_KW_METHOD(sslx_context_get_groups), METH_VARARGS | METH_KEYWORDS,
+     "get_groups($self, /, *, include_aliases=False)\n--\n\n"
+     "The key agreement groups available for the context's TLS versions."},
+    {"set_client_sigalgs", (PyCFunction)sslx_context_set_client_sigalgs, METH_O,
+     "set_client_sigalgs($self, sigalgslist, /)\n--\n\n"
+     "Set the signature algorithms allowed for client certificate authentication."},
+    {"set_server_sigalgs", (PyCFunction)sslx_context_set_server_sigalgs, METH_O,
+     "set_server_sigalgs($self, sigalgslist, /)\n--\n\n"
+     "Set the signature algorithms allowed for the server's handshake signature."},
     {"set_ecdh_curve", (PyCFunction)sslx_context_set_ecdh_curve, METH_O,
      "set_ecdh_curve($self, name, /)\n--\n\n"
      "Use the named curve for ECDH key exchange."},
@@ -323,6 +341,10 @@ sslx_context_setup(PyObject *module, sslx_state *st)
 {
     st->SSLContext_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &context_spec, NULL);
     if (st->SSLContext_Type == NULL || PyModule_AddType(module, st->SSLContext_Type) < 0)
+        return -1;
+    /* The stdlib's C type under its private name (code and tests that
+     * look at _ssl._SSLContext find sslx's, which is both). */
+    if (PyModule_AddObjectRef(module, "_SSLContext", (PyObject *)st->SSLContext_Type) < 0)
         return -1;
     return sslx_context_create_setup(module, st);
 }

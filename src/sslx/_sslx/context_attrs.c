@@ -14,7 +14,8 @@ refuse_delete(PyObject *value, const char *name)
 {
     if (value != NULL)
         return 0;
-    PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'", name);
+    PyErr_Format(PyExc_AttributeError,
+                 "attribute '%s' of 'SSLContext' objects cannot be deleted", name);
     return -1;
 }
 
@@ -129,13 +130,21 @@ context_get_options(sslx_context *self, void *c)
 }
 
 /* The options bits of `value`: Python 3.12 made them unsigned 64-bit
- * (negative values are OverflowError), before they were a C long. */
+ * (negative values are OverflowError; 3.14 says ValueError), before they
+ * were a C long. */
 static int
 options_value(PyObject *value, uint64_t *out)
 {
     PyObject *index = PyNumber_Index(value);
     if (index == NULL)
         return -1;
+#if PY_VERSION_HEX >= 0x030E0000
+    if (PyLong_IsNegative(index) == 1) {
+        Py_DECREF(index);
+        PyErr_SetString(PyExc_ValueError, "Cannot convert negative int");
+        return -1;
+    }
+#endif
 #if PY_VERSION_HEX >= 0x030C0000
     unsigned long long n = PyLong_AsUnsignedLongLong(index);
     int failed = n == (unsigned long long)-1 && PyErr_Occurred();

@@ -3,6 +3,7 @@
  * session cache statistics. */
 #include <string.h>
 #include "context_internal.h"
+#include "constants.h"
 #include "errors.h"
 
 /* ---- ciphers ---- */
@@ -59,22 +60,45 @@ cipher_to_dict(const SSL_CIPHER *cipher)
     return dict;
 }
 
-/* The cipher list connections of this context get (see
- * apply_cipher_spec in context.c), in a throwaway SSL when set_ciphers()
- * chose one. */
+/* ---- cipher lists, per connection ----
+ *
+ * Each connection of a context with set_ciphers() or set_ciphersuites()
+ * gets its own lists.  The SSL_CTX's lists are never replaced after
+ * construction: an SSL without lists of its own reads the SSL_CTX's
+ * during its handshake, without the GIL, and OpenSSL frees the old lists
+ * when new ones are set, so replacing them under running handshakes would
+ * crash (as it does the stdlib). */
+
+void
+sslx_context_apply_ciphers(sslx_context *self, sslx_context *from, SSL *ssl)
+{
+    /* Both specs were checked when set; 0 can only mean an empty
+     * selection, which OpenSSL still installs, as the setters did. */
+    if (self->ciphersuites_spec != NULL)
+        (void)SSL_set_ciphersuites(ssl, self->ciphersuites_spec);
+    else if (from != NULL && from->ciphersuites_spec != NULL)
+        (void)SSL_set_ciphersuites(ssl, OSSL_default_ciphersuites());
+    if (self->cipher_spec != NULL)
+        (void)SSL_set_cipher_list(ssl, self->cipher_spec);
+    else if (from != NULL && from->cipher_spec != NULL)
+        (void)SSL_set_cipher_list(ssl, SSLX_DEFAULT_CIPHERS);   /* `self`'s own list */
+    ERR_clear_error();
+}
+
+/* The cipher list connections of this context get, in a throwaway SSL
+ * when set_ciphers() or set_ciphersuites() chose one. */
 PyObject *
 sslx_context_get_ciphers(sslx_context *self, PyObject *unused)
 {
     (void)unused;
     SSL *probe = NULL;
     STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(self->ctx);
-    if (self->cipher_spec != NULL) {
+    if (self->cipher_spec != NULL || self->ciphersuites_spec != NULL) {
         probe = SSL_new(self->ctx);
         if (probe == NULL)
             return sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot list ciphers",
                                          SSLX_HERE);
-        (void)SSL_set_cipher_list(probe, self->cipher_spec);
-        ERR_clear_error();
+        sslx_context_apply_ciphers(self, NULL, probe);
         ciphers = SSL_get_ciphers(probe);
     }
     PyObject *list = PyList_New(0);
@@ -122,6 +146,22 @@ trial_cipher_spec(sslx_context *self, const char *spec, int *level)
     return rc;
 }
 
+/* *slot = a PyMem copy of `spec` (the old one freed).  0 or -1. */
+static int
+keep_spec(char **slot, const char *spec)
+{
+    size_t len = strlen(spec) + 1;
+    char *copy = PyMem_Malloc(len);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(copy, spec, len);
+    PyMem_Free(*slot);
+    *slot = copy;
+    return 0;
+}
+
 PyObject *
 sslx_context_set_ciphers(sslx_context *self, PyObject *args)
 {
@@ -132,13 +172,8 @@ sslx_context_set_ciphers(sslx_context *self, PyObject *args)
     int rc = trial_cipher_spec(self, spec, &level);
     ERR_clear_error();
     if (rc >= 0) {
-        size_t len = strlen(spec) + 1;
-        char *copy = PyMem_Malloc(len);
-        if (copy == NULL)
-            return PyErr_NoMemory();
-        memcpy(copy, spec, len);
-        PyMem_Free(self->cipher_spec);
-        self->cipher_spec = copy;
+        if (keep_spec(&self->cipher_spec, spec) < 0)
+            return NULL;
         SSL_CTX_set_security_level(self->ctx, level);
     }
     if (rc <= 0) {
@@ -147,6 +182,136 @@ sslx_context_set_ciphers(sslx_context *self, PyObject *args)
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* A str argument as UTF-8 (NULL with the stdlib's TypeError otherwise). */
+static const char *
+str_argument(PyObject *arg, const char *method)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s() argument must be str, not %.100s", method,
+                     sslx_arg_type_name(arg));
+        return NULL;
+    }
+    Py_ssize_t len;
+    const char *text = PyUnicode_AsUTF8AndSize(arg, &len);
+    if (text != NULL && (size_t)len != strlen(text)) {
+        PyErr_SetString(PyExc_ValueError, "embedded null character");
+        return NULL;
+    }
+    return text;
+}
+
+/* set_ciphersuites(ciphersuites, /): the TLS 1.3 suites, checked on a
+ * scratch SSL_CTX and then applied to each new connection. */
+PyObject *
+sslx_context_set_ciphersuites(sslx_context *self, PyObject *arg)
+{
+    const char *spec = str_argument(arg, "set_ciphersuites");
+    if (spec == NULL)
+        return NULL;
+    SSL_CTX *scratch = SSL_CTX_new(TLS_method());
+    int ok = scratch != NULL && SSL_CTX_set_ciphersuites(scratch, spec) == 1;
+    SSL_CTX_free(scratch);
+    ERR_clear_error();
+    if (!ok) {
+        PyErr_SetString(SSLX_CONTEXT_STATE(self)->SSLError, "No cipher suite can be selected.");
+        return NULL;
+    }
+    if (keep_spec(&self->ciphersuites_spec, spec) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---- key agreement groups, signature algorithms ----
+ *
+ * These settings live in the SSL_CTX; each new SSL takes its own copy,
+ * so changing them never touches a handshake in progress. */
+
+/* set_groups(grouplist, /) */
+PyObject *
+sslx_context_set_groups(sslx_context *self, PyObject *arg)
+{
+    const char *list = str_argument(arg, "set_groups");
+    if (list == NULL)
+        return NULL;
+    int ok = SSL_CTX_set1_groups_list(self->ctx, list) == 1;
+    ERR_clear_error();
+    if (!ok) {
+        PyErr_SetString(SSLX_CONTEXT_STATE(self)->SSLError, "unrecognized group");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* get_groups(*, include_aliases=False): OpenSSL 3.5 lists the groups it
+ * implements for the context's protocol versions; older ones cannot. */
+PyObject *
+sslx_context_get_groups(sslx_context *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"include_aliases", NULL};
+    int aliases = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:get_groups", kwlist, &aliases))
+        return NULL;
+#ifdef SSL_CTRL_GET0_IMPLEMENTED_GROUPS
+    STACK_OF(OPENSSL_CSTRING) *names = sk_OPENSSL_CSTRING_new_null();
+    if (names == NULL)
+        return PyErr_NoMemory();
+    PyObject *list = NULL;
+    if (SSL_CTX_get0_implemented_groups(self->ctx, aliases, names) != 1) {
+        sslx_raise_from_queue(SSLX_CONTEXT_STATE(self), NULL, "cannot list groups", SSLX_HERE);
+        goto done;
+    }
+    list = PyList_New(0);
+    for (int i = 0; list != NULL && i < sk_OPENSSL_CSTRING_num(names); i++) {
+        PyObject *name = PyUnicode_FromString(sk_OPENSSL_CSTRING_value(names, i));
+        if (name == NULL || PyList_Append(list, name) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(name);
+    }
+done:
+    sk_OPENSSL_CSTRING_free(names);
+    return list;
+#else
+    (void)self;
+    (void)aliases;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting implemented groups requires OpenSSL 3.5 or later.");
+    return NULL;
+#endif
+}
+
+static PyObject *
+set_sigalgs(sslx_context *self, PyObject *arg, const char *method, int for_clients)
+{
+    const char *list = str_argument(arg, method);
+    if (list == NULL)
+        return NULL;
+    int ok = for_clients ? SSL_CTX_set1_client_sigalgs_list(self->ctx, list) == 1
+                         : SSL_CTX_set1_sigalgs_list(self->ctx, list) == 1;
+    ERR_clear_error();
+    if (!ok) {
+        PyErr_SetString(SSLX_CONTEXT_STATE(self)->SSLError,
+                        "unrecognized signature algorithm");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* set_client_sigalgs(sigalgslist, /): what client certificates may be
+ * signed with. */
+PyObject *
+sslx_context_set_client_sigalgs(sslx_context *self, PyObject *arg)
+{
+    return set_sigalgs(self, arg, "set_client_sigalgs", 1);
+}
+
+/* set_server_sigalgs(sigalgslist, /): what the handshake signature may
+ * use. */
+PyObject *
+sslx_context_set_server_sigalgs(sslx_context *self, PyObject *arg)
+{
+    return set_sigalgs(self, arg, "set_server_sigalgs", 0);
 }
 
 /* ---- ECDH ---- */

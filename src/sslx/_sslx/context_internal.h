@@ -24,6 +24,7 @@ struct sslx_context {
     unsigned int hostflags;     /* X509_CHECK_FLAG_* copied to each SSL */
     char *cipher_spec;          /* set_ciphers() string, applied to each SSL;
                                  * NULL: the SSL_CTX's default list */
+    char *ciphersuites_spec;    /* set_ciphersuites() (TLS 1.3), likewise */
     unsigned char *alpn_protocols;   /* ALPN wire format, or NULL */
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;     /* callable or NULL */
@@ -62,6 +63,15 @@ PyObject *sslx_context_cert_store_stats(sslx_context *self, PyObject *unused);
 PyObject *sslx_context_get_ciphers(sslx_context *self, PyObject *unused);
 PyObject *sslx_context_set_ciphers(sslx_context *self, PyObject *args);
 PyObject *sslx_context_set_ecdh_curve(sslx_context *self, PyObject *name);
+PyObject *sslx_context_set_ciphersuites(sslx_context *self, PyObject *arg);
+PyObject *sslx_context_set_groups(sslx_context *self, PyObject *arg);
+PyObject *sslx_context_get_groups(sslx_context *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_context_set_client_sigalgs(sslx_context *self, PyObject *arg);
+PyObject *sslx_context_set_server_sigalgs(sslx_context *self, PyObject *arg);
+/* Give `ssl` the cipher lists set_ciphers()/set_ciphersuites() chose for
+ * `self` (nothing when neither was called); with `from`, the context the
+ * SSL had before an SNI switch, also undo lists `from` had set. */
+void sslx_context_apply_ciphers(sslx_context *self, sslx_context *from, SSL *ssl);
 PyObject *sslx_context_set_alpn_protocols(sslx_context *self, PyObject *args, PyObject *kwds);
 PyObject *sslx_context_set_npn_protocols(sslx_context *self, PyObject *args, PyObject *kwds);
 PyObject *sslx_context_session_stats(sslx_context *self, PyObject *unused);

@@ -187,11 +187,12 @@ read_private_key(const char *path, password_source *src)
  * (see sslx_context_load_cert_chain). */
 static int
 use_chain_and_key(SSL_CTX *ctx, const char *certpath, const char *keypath,
-                  password_source *src, int *read_errno)
+                  password_source *src, int *read_errno, int *chain_failed)
 {
     errno = 0;
     if (SSL_CTX_use_certificate_chain_file(ctx, certpath) != 1) {
         *read_errno = errno;
+        *chain_failed = 1;
         return -1;
     }
     EVP_PKEY *pkey = read_private_key(keypath, src);
@@ -232,7 +233,7 @@ sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     PyObject *certpath = NULL, *keypath = NULL, *result = NULL;
     SSL_CTX *scratch = NULL;
     password_source src;
-    int rc, read_errno = 0;
+    int rc, read_errno = 0, chain_failed = 0;
     sslx_state *st = SSLX_CONTEXT_STATE(self);
     memset(&src, 0, sizeof(src));
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain", kwlist, &certfile,
@@ -258,7 +259,7 @@ sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
     }
     SSL_CTX_set_security_level(scratch, SSL_CTX_get_security_level(self->ctx));
     Py_BEGIN_ALLOW_THREADS
-    rc = use_chain_and_key(scratch, cp, kp, srcp, &read_errno);
+    rc = use_chain_and_key(scratch, cp, kp, srcp, &read_errno, &chain_failed);
     Py_END_ALLOW_THREADS
     if (src.failed) {
         /* The callable's exception is the cause. */
@@ -266,7 +267,9 @@ sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
         goto done;
     }
     if (rc < 0 || adopt_chain_and_key(self->ctx, scratch) < 0) {
-        raise_load_error(st, NULL, "failed to load certificate chain", read_errno);
+        /* 3.15's stdlib names the certificate file it cannot read. */
+        PyObject *name = PY_VERSION_HEX >= 0x030F0000 && chain_failed ? certfile : NULL;
+        raise_load_error(st, name, "failed to load certificate chain", read_errno);
         goto done;
     }
     result = Py_NewRef(Py_None);

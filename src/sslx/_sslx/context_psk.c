@@ -145,6 +145,21 @@ done_identity:
     return rc;
 }
 
+/* The pending exception of a PSK callback, which cannot propagate through
+ * OpenSSL, to sys.unraisablehook: with the callback as the object before
+ * 3.14, in 3.14's words after. */
+static void
+report_callback_error(const char *side, PyObject *callback)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    PyErr_FormatUnraisable("Exception ignored in ssl PSK %s callback while calling callback %R",
+                           side, callback);
+#else
+    (void)side;
+    PyErr_WriteUnraisable(callback);
+#endif
+}
+
 /* Call psk_client_callback(hint); GIL held.  The key length, or 0. */
 static unsigned int
 run_psk_client_callback(SSL *ssl, const char *hint, char *identity,
@@ -164,7 +179,7 @@ run_psk_client_callback(SSL *ssl, const char *hint, char *identity,
     if (result == NULL
         || store_client_result(result, identity, max_identity_len, psk, max_psk_len,
                                &psk_len) < 0) {
-        PyErr_WriteUnraisable(callback);
+        report_callback_error("client", callback);
         psk_len = 0;
     }
     Py_XDECREF(result);
@@ -227,7 +242,7 @@ run_psk_server_callback(SSL *ssl, const char *identity, unsigned char *psk,
     unsigned int psk_len = 0;
     PyObject *result = PyObject_CallOneArg(callback, identity_obj);
     if (result == NULL || store_server_result(result, psk, max_psk_len, &psk_len) < 0) {
-        PyErr_WriteUnraisable(callback);
+        report_callback_error("server", callback);
         psk_len = 0;
     }
     Py_XDECREF(result);

@@ -44,16 +44,20 @@ sslx_context_check_side(sslx_context *self, int server_side)
 }
 
 /* wrap_socket() counts server_hostname as given by its truth value, as the
- * stdlib's Python code does; wrap_bio() when it is not None (an empty name
- * goes on to the engine, which refuses it with its own message).  The
- * stdlib's wrap_bio() makes none of the hostname checks; sslx makes them:
- * without a server_hostname, check_hostname would silently check nothing. */
+ * stdlib's Python code does, and refuses a session on the server side.
+ * Before 3.14 the stdlib's wrap_bio() makes none of these checks; sslx
+ * makes the hostname ones there too (without a server_hostname,
+ * check_hostname would silently check nothing), counting a name as given
+ * when it is not None (an empty one goes on to the engine, which refuses
+ * it with its own message).  From 3.14 the stdlib's wrap_bio() checks
+ * exactly like wrap_socket(), and so does sslx's. */
 int
 sslx_context_check_wrap(sslx_context *self, int for_socket, int server_side,
                         PyObject *server_hostname, PyObject *session)
 {
-    int has_hostname = for_socket ? PyObject_IsTrue(server_hostname)
-                                  : server_hostname != Py_None;
+    int socket_rules = for_socket || PY_VERSION_HEX >= 0x030E0000;
+    int has_hostname = socket_rules ? PyObject_IsTrue(server_hostname)
+                                    : server_hostname != Py_None;
     if (has_hostname < 0)
         return -1;
     if (server_side && has_hostname) {
@@ -61,7 +65,7 @@ sslx_context_check_wrap(sslx_context *self, int for_socket, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
-    if (for_socket && server_side && session != Py_None) {
+    if (socket_rules && server_side && session != Py_None) {
         PyErr_SetString(PyExc_ValueError, "session can only be specified in client mode");
         return -1;
     }
@@ -153,21 +157,6 @@ sslx_context_wrap_socket(sslx_context *self, PyObject *args, PyObject *kwds)
 
 /* ---- each new connection ---- */
 
-/* Each connection of a context with set_ciphers() gets its own cipher
- * list.  The SSL_CTX's list is never replaced after construction: an SSL
- * without a list of its own reads the SSL_CTX's during its handshake,
- * without the GIL, and OpenSSL frees the old list when a new one is set,
- * so replacing it under running handshakes would crash (as it does the
- * stdlib). */
-static void
-apply_cipher_spec(SSL *ssl, const char *spec)
-{
-    /* The spec was checked by set_ciphers(); 0 can only mean "no TLS 1.2
-     * cipher", which OpenSSL still installs, as set_ciphers() did. */
-    (void)SSL_set_cipher_list(ssl, spec);
-    ERR_clear_error();
-}
-
 int
 sslx_context_switch_ssl(sslx_context *from, sslx_context *to, SSL *ssl)
 {
@@ -176,10 +165,7 @@ sslx_context_switch_ssl(sslx_context *from, sslx_context *to, SSL *ssl)
                               SSLX_HERE);
         return -1;
     }
-    if (to->cipher_spec != NULL)
-        apply_cipher_spec(ssl, to->cipher_spec);
-    else if (from != NULL && from->cipher_spec != NULL)
-        apply_cipher_spec(ssl, SSLX_DEFAULT_CIPHERS);   /* `to`'s own list */
+    sslx_context_apply_ciphers(to, from, ssl);
     return 0;
 }
 
@@ -233,8 +219,7 @@ configure_ssl(sslx_context *self, SSL *ssl, int server_side, PyObject *server_ho
 {
     sslx_state *st = SSLX_CONTEXT_STATE(self);
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), self->hostflags);
-    if (self->cipher_spec != NULL)
-        apply_cipher_spec(ssl, self->cipher_spec);
+    sslx_context_apply_ciphers(self, NULL, ssl);
     configure_post_handshake_auth(self, ssl, server_side);
     if (server_side) {
         SSL_set_accept_state(ssl);

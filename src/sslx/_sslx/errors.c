@@ -171,6 +171,21 @@ peer_gone_is_eof(int sys_errno)
 #endif
 }
 
+/* A system error OpenSSL put in its queue (OpenSSL 3.5 and later report a
+ * reset connection there): the OSError of its errno, as for any failed
+ * system call. */
+static PyObject *
+raise_system_error(unsigned long err, int transfer, sslx_state *st, const char *file,
+                   int line)
+{
+    int code = ERR_GET_REASON(err);
+    ERR_clear_error();
+    if (transfer && peer_gone_is_eof(code))
+        return sslx_raise_eof_violation(st, file, line);
+    errno = code;
+    return PyErr_SetFromErrno(PyExc_OSError);
+}
+
 static PyObject *
 raise_syscall(sslx_state *st, int ret, int sys_errno, int transfer, const char *file,
               int line)
@@ -218,9 +233,13 @@ sslx_raise_conn_error(sslx_state *st, SSL *ssl, int ssl_err, int ret, int sys_er
         return sslx_raise_plain(st, NULL, SSLX_ERR_WANT_CONNECT,
                                 "The operation did not complete (connect)", file, line);
     case SSL_ERROR_SYSCALL:
+        if (ERR_SYSTEM_ERROR(ERR_peek_last_error()))
+            return raise_system_error(ERR_peek_last_error(), transfer, st, file, line);
         return raise_syscall(st, ret, sys_errno, transfer, file, line);
     case SSL_ERROR_SSL:
         err = ERR_peek_last_error();
+        if (ERR_SYSTEM_ERROR(err))
+            return raise_system_error(err, transfer, st, file, line);
         if (ERR_GET_LIB(err) == ERR_LIB_SSL
             && ERR_GET_REASON(err) == SSL_R_CERTIFICATE_VERIFY_FAILED)
             return raise_verify_error(st, ssl, err, hostname, file, line);

@@ -1,5 +1,5 @@
 /* functions.c - module-level functions without a room of their own:
- * RAND_*, get_default_verify_paths(), nid2obj()/txt2obj().  (Certificate
+ * RAND_*, get_sigalgs(), get_default_verify_paths(), nid2obj()/txt2obj().  (Certificate
  * times: certtime.c; PEM/DER: pem.c; host names: hostname.c.)
  *
  * Each function behaves like its stdlib counterpart on the same input,
@@ -140,6 +140,35 @@ fn_RAND_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* ---- get_sigalgs ------------------------------------------------------ */
+
+/* get_sigalgs(): the names of the TLS signature algorithms OpenSSL
+ * implements (OpenSSL 3.4 and later can list them). */
+static PyObject *
+fn_get_sigalgs(PyObject *module, PyObject *unused)
+{
+    (void)unused;
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+    char *names = SSL_get1_builtin_sigalgs(NULL);
+    if (names == NULL)
+        return sslx_raise_from_queue(sslx_state_from_module(module), NULL,
+                                     "cannot list signature algorithms", SSLX_HERE);
+    PyObject *text = PyUnicode_FromString(names);     /* colon-separated */
+    OPENSSL_free(names);
+    PyObject *colon = PyUnicode_FromString(":"), *list = NULL;
+    if (text != NULL && colon != NULL)
+        list = PyUnicode_GET_LENGTH(text) ? PyUnicode_Split(text, colon, -1) : PyList_New(0);
+    Py_XDECREF(text);
+    Py_XDECREF(colon);
+    return list;
+#else
+    (void)module;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting signature algorithms requires OpenSSL 3.4 or later.");
+    return NULL;
+#endif
+}
+
 /* ---- get_default_verify_paths ----------------------------------------- */
 
 static PyObject *
@@ -271,6 +300,8 @@ static PyMethodDef functions_methods[] = {
      "RAND_status() -> True if the generator has been seeded enough."},
     {"RAND_add", SSLX_KW_METHOD(fn_RAND_add), METH_FASTCALL,
      "RAND_add(string, entropy) mixes bytes into the generator's state."},
+    {"get_sigalgs", fn_get_sigalgs, METH_NOARGS,
+     "get_sigalgs() -> the names of the TLS signature algorithms OpenSSL offers."},
     {"get_default_verify_paths", fn_get_default_verify_paths, METH_NOARGS,
      "get_default_verify_paths() -> DefaultVerifyPaths of OpenSSL's default CA locations."},
     {"nid2obj", fn_nid2obj, METH_O, "nid2obj(nid) -> (nid, shortname, longname, oid)."},

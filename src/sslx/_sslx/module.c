@@ -158,6 +158,7 @@ sslx_exec(PyObject *module)
         || sslx_certtime_setup(module, st) < 0
         || sslx_pem_setup(module, st) < 0
         || sslx_hostname_setup(module, st) < 0
+        || sslx_distrust_setup(module, st) < 0
         || sslx_truststore_setup(module, st) < 0
         || sslx_context_setup(module, st) < 0
         || sslx_memorybio_setup(module, st) < 0

@@ -110,6 +110,7 @@ int sslx_functions_setup(PyObject *module, sslx_state *st);
 int sslx_certtime_setup(PyObject *module, sslx_state *st);
 int sslx_pem_setup(PyObject *module, sslx_state *st);
 int sslx_hostname_setup(PyObject *module, sslx_state *st);
+int sslx_distrust_setup(PyObject *module, sslx_state *st);
 int sslx_context_setup(PyObject *module, sslx_state *st);
 int sslx_memorybio_setup(PyObject *module, sslx_state *st);
 int sslx_session_setup(PyObject *module, sslx_state *st);

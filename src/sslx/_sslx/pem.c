@@ -18,7 +18,7 @@ sslx_der_to_pem(const void *der, Py_ssize_t len)
     /* Base64 of the whole input, then 64-character lines. */
     Py_ssize_t b64_len = 4 * ((len + 2) / 3);
     Py_ssize_t lines = (b64_len + 63) / 64;
-    Py_ssize_t total = sizeof(PEM_HEADER) + b64_len + lines + sizeof(PEM_FOOTER);
+    Py_ssize_t total = sizeof(PEM_HEADER) + b64_len + lines + 1 + sizeof(PEM_FOOTER);
     unsigned char *b64 = PyMem_Malloc(b64_len + 1);
     char *pem = PyMem_Malloc(total + 1);
     PyObject *result = NULL;
@@ -35,6 +35,10 @@ sslx_der_to_pem(const void *der, Py_ssize_t len)
         out += n;
         *out++ = '\n';
     }
+#if PY_VERSION_HEX >= 0x030F0000
+    if (b64_len == 0)
+        *out++ = '\n';         /* 3.15 writes an empty body as an empty line */
+#endif
     out += sprintf(out, "%s\n", PEM_FOOTER);
     result = PyUnicode_FromStringAndSize(pem, out - pem);
 done:
@@ -56,84 +60,18 @@ fn_DER_cert_to_PEM_cert(PyObject *module, PyObject *args, PyObject *kwds)
     return result;
 }
 
-static int
-base64_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
-
-/* binascii.Error, which the stdlib's lenient base64 decoding raises. */
-static void
-raise_binascii_error(const char *format, Py_ssize_t count)
+/* The stdlib decodes the body with base64.decodebytes(), that is
+ * binascii.a2b_base64(): so does sslx, so that what is lenient or an error
+ * (which changed in 3.13 and 3.14) follows the running interpreter. */
+static PyObject *
+base64_decode(PyObject *ascii)
 {
     PyObject *binascii = PyImport_ImportModule("binascii");
     if (binascii == NULL)
-        return;
-    PyObject *error = PyObject_GetAttrString(binascii, "Error");
+        return NULL;
+    PyObject *der = PyObject_CallMethod(binascii, "a2b_base64", "O", ascii);
     Py_DECREF(binascii);
-    if (error == NULL)
-        return;
-    PyErr_Format(error, format, count);
-    Py_DECREF(error);
-}
-
-/* Lenient base64 decoding as the stdlib does it for PEM bodies: bytes
- * outside the alphabet are skipped, '=' ends the data once it completes
- * a quantum (and is ignored where it cannot), an unfinished quantum is
- * an error. */
-static PyObject *
-base64_decode_lenient(const unsigned char *in, Py_ssize_t len)
-{
-    PyObject *out = PyBytes_FromStringAndSize(NULL, len / 4 * 3 + 3);
-    if (out == NULL)
-        return NULL;
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out), *start = o;
-    int quad = 0, pads = 0;
-    unsigned acc = 0;
-    Py_ssize_t data_chars = 0;
-    for (Py_ssize_t i = 0; i < len; i++) {
-        if (in[i] == '=') {
-            if (quad >= 2 && quad + ++pads >= 4) {
-                quad = 0;   /* padding completed the last quantum */
-                break;
-            }
-            continue;
-        }
-        int v = base64_value(in[i]);
-        if (v < 0)
-            continue;
-        pads = 0;
-        data_chars++;
-        acc = acc << 6 | (unsigned)v;
-        if (quad > 0)
-            *o++ = (unsigned char)(acc >> (6 - 2 * quad));
-        acc &= (1u << (6 - 2 * quad + 0)) - 1;
-        quad = (quad + 1) & 3;
-    }
-    if (quad == 1) {
-        raise_binascii_error("Invalid base64-encoded string: number of data characters "
-                             "(%zd) cannot be 1 more than a multiple of 4", data_chars);
-        Py_DECREF(out);
-        return NULL;
-    }
-    if (quad != 0) {
-        raise_binascii_error("Incorrect padding", 0);
-        Py_DECREF(out);
-        return NULL;
-    }
-    if (_PyBytes_Resize(&out, o - start) < 0)
-        return NULL;
-    return out;
+    return der;
 }
 
 /* Strip Unicode whitespace from both ends, like str.strip(). */
@@ -182,10 +120,12 @@ pem_body_to_der(PyObject *pem)
     Py_ssize_t from = strlen(PEM_HEADER);
     Py_ssize_t to = PyUnicode_GET_LENGTH(stripped) - (Py_ssize_t)strlen(PEM_FOOTER);
     body = PyUnicode_Substring(stripped, from, to > from ? to : from);
-    if (body == NULL || (ascii = PyUnicode_AsASCIIString(body)) == NULL)
+    if (body == NULL)
         goto done;
-    result = base64_decode_lenient((const unsigned char *)PyBytes_AS_STRING(ascii),
-                                   PyBytes_GET_SIZE(ascii));
+    ascii = PyUnicode_AsASCIIString(body);
+    if (ascii == NULL)
+        goto done;
+    result = base64_decode(ascii);
 done:
     Py_DECREF(stripped);
     Py_XDECREF(body);

@@ -44,7 +44,7 @@ tls_recv_bytes(sock_ext *x, Py_ssize_t len)
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
-    return sslx_conn_read_bytes(&x->conn, len, timeout);
+    return sslx_conn_read_bytes(&x->conn, len, timeout, x->conn.suppress_ragged_eofs);
 }
 
 PyObject *
