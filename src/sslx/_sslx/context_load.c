@@ -267,8 +267,10 @@ sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds)
         goto done;
     }
     if (rc < 0 || adopt_chain_and_key(self->ctx, scratch) < 0) {
-        /* 3.15's stdlib names the certificate file it cannot read. */
-        PyObject *name = PY_VERSION_HEX >= 0x030F0000 && chain_failed ? certfile : NULL;
+        /* 3.15's stdlib names the file it cannot read. */
+        PyObject *name = NULL;
+        if (PY_VERSION_HEX >= 0x030F0000)
+            name = chain_failed || keyfile == Py_None ? certfile : keyfile;
         raise_load_error(st, name, "failed to load certificate chain", read_errno);
         goto done;
     }
