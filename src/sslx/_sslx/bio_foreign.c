@@ -154,6 +154,14 @@ foreign_destroy(BIO *b)
     return 1;
 }
 
+void
+sslx_bio_foreign_rebind(BIO *bio, sslx_conn *c)
+{
+    foreign_bio *fb = bio ? BIO_get_data(bio) : NULL;
+    if (fb != NULL)
+        fb->conn = c;
+}
+
 PyObject **
 sslx_bio_foreign_method(BIO *bio)
 {

@@ -23,4 +23,7 @@ BIO *sslx_bio_foreign_new(struct sslx_conn *c, PyObject *obj, int outgoing);
  * traversal and clearing; NULL for none. */
 PyObject **sslx_bio_foreign_method(BIO *bio);
 
+/* Point such a BIO at the connection `c` (its engine moved). */
+void sslx_bio_foreign_rebind(BIO *bio, struct sslx_conn *c);
+
 #endif

@@ -281,6 +281,27 @@ foreign_method(sslx_conn *c, BIO *bio, int foreign)
 }
 
 int
+sslx_conn_move(sslx_conn *from, sslx_conn *to)
+{
+    *to = *from;
+    to->owner = NULL;
+    to->view = NULL;
+    to->lock_ready = 0;         /* a mutex is not moved by copying it */
+    if (sslx_conn_lock_init(to) < 0)
+        return -1;
+    if (to->ssl != NULL)
+        SSL_set_ex_data(to->ssl, to->st->ssl_ex_index, NULL);
+    if (to->foreign_in)
+        sslx_bio_foreign_rebind(to->in_bio, to);
+    if (to->foreign_out)
+        sslx_bio_foreign_rebind(to->out_bio, to);
+    sslx_conn_lock_destroy(from);
+    memset(from, 0, sizeof(*from));
+    from->fd = -1;
+    return 0;
+}
+
+int
 sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg)
 {
     Py_VISIT(c->context);

@@ -102,6 +102,7 @@ typedef struct sslx_conn {
      * buffer when OpenSSL failed returns those bytes; the failure (an
      * exception instance) is kept here and raised by the next read. */
     PyObject *deferred_read_error;
+    PyObject *view;     /* BORROWED: its `_sslobj` view (connview.c) or NULL */
     /* The first SSLEOFError the connection raised: later reads, writes
      * and handshakes raise it again (OpenSSL versions differ in what they
      * report after an EOF; the stdlib does the same from 3.14). */
@@ -188,6 +189,11 @@ int sslx_conn_uses_ktls(sslx_conn *c, int for_send);
 /* Sends close_notify and waits (per timeout) for the peer's; 0 when both
  * directions are closed. */
 int sslx_conn_shutdown(sslx_conn *c, double timeout);
+
+/* Move the engine `from` (with its SSL*, references and BIOs) into the
+ * zeroed memory `to`, with no owner: callbacks that need one then fail.
+ * `from` is left empty.  0, or -1 with an exception set. */
+int sslx_conn_move(sslx_conn *from, sslx_conn *to);
 
 /* GC and teardown. */
 int sslx_conn_traverse(sslx_conn *c, visitproc visit, void *arg);

@@ -59,22 +59,20 @@ answer_zero(PyObject *self)
 PyObject *
 sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
-    return sslx_conn_read_method(self, args, kwds, 0);
+    sslx_conn *c = sslx_conn_of(self);
+    return c == NULL ? NULL : sslx_conn_read_method(c, args, kwds, 0);
 }
 
 PyObject *
-sslx_conn_read_method(PyObject *self, PyObject *args, PyObject *kwds, int raw)
+sslx_conn_read_method(sslx_conn *c, PyObject *args, PyObject *kwds, int raw)
 {
     static char *kwlist[] = {"len", "buffer", NULL};
     Py_ssize_t len = 1024;
     PyObject *buffer = Py_None;
-    int fail;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nO:read", kwlist, &len, &buffer))
         return NULL;
-    sslx_conn *c = started(self, &fail);
-    if (c == NULL) {
-        if (!fail)
-            PyErr_SetString(PyExc_ValueError, "Read on closed or unwrapped SSL socket.");
+    if (c->ssl == NULL) {
+        PyErr_SetString(PyExc_ValueError, "Read on closed or unwrapped SSL socket.");
         return NULL;
     }
     double timeout = sslx_conn_timeout(c);

@@ -27,9 +27,9 @@
  * Not shared (the types differ): do_handshake, unwrap; SSLSocket's own
  * getpeercert and verify_client_post_handshake. */
 PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
-/* read(len=1024, buffer=None) of `self`; `raw`: the private _sslobj's,
+/* read(len=1024, buffer=None) of the engine `c`; `raw`: the private _sslobj's,
  * which never suppresses ragged EOFs (connview.c). */
-PyObject *sslx_conn_read_method(PyObject *self, PyObject *args, PyObject *kwds, int raw);
+PyObject *sslx_conn_read_method(sslx_conn *c, PyObject *args, PyObject *kwds, int raw);
 /* Up to `len` bytes read into a new bytes object (b'' at the end of the
  * stream), or NULL with an exception set. */
 PyObject *sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout,

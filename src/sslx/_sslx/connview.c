@@ -6,43 +6,135 @@
  * public methods of 3.13 give DER bytes.  On 3.10-3.12 the private ones
  * are the only way to get a chain, and code written then calls them.
  *
- * sslx keeps no second object per connection: `_sslobj` is this thin
- * view, made when asked for.  It answers those two methods in their
- * private form, read() without suppressing ragged EOFs, and the kernel
- * TLS methods (sendfile, uses_ktls_for_send/recv) of 3.14's private
- * object; every other attribute is read from, or written to, the
- * connection itself (the stdlib's Python layer writes `_sslobj.context`). */
+ * sslx keeps no second object per connection: `_sslobj` is this view of
+ * the connection, one per connection while anyone holds it.  It answers
+ * those two methods in their private form, read() without suppressing
+ * ragged EOFs, and the kernel TLS methods (sendfile, uses_ktls_for_send/
+ * recv) of 3.14's private object; every other attribute is read from, or
+ * written to, the connection itself (the stdlib's Python layer writes
+ * `_sslobj.context`).
+ *
+ * Like the stdlib's private object, the view holds its owner weakly and
+ * may outlive it.  When an SSLObject dies while its view lives, the view
+ * takes over the connection (its SSL* and memory BIOs) with no owner:
+ * OpenSSL callbacks that need one then fail the handshake ("callback
+ * failed"), as the stdlib's do (gh-146080), instead of running with a
+ * dead object.  An SSLSocket's descriptor dies with it, so its view is
+ * left with nothing. */
 #include "connview.h"
 #include "conn_py.h"
 
 typedef struct {
     PyObject_HEAD
-    PyObject *owner;    /* the SSLSocket or SSLObject */
+    PyObject *owner_ref;    /* weak reference to the SSLSocket or SSLObject */
+    sslx_conn *orphan;      /* the connection taken over from a dead owner */
 } sslx_connview;
+
+/* The owner (a new reference), or NULL when it is gone (no exception). */
+static PyObject *
+owner_get(sslx_connview *self)
+{
+    if (self->owner_ref == NULL)
+        return NULL;
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *owner;
+    if (PyWeakref_GetRef(self->owner_ref, &owner) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return owner;
+#else
+    PyObject *owner = PyWeakref_GetObject(self->owner_ref);
+    return owner == Py_None ? NULL : Py_NewRef(owner);
+#endif
+}
+
+/* A call on the connection the view speaks for: the owner's (held for
+ * the call in *owner) or the one taken over.  NULL with ValueError when
+ * there is none; release *owner (may be NULL) afterwards. */
+static sslx_conn *
+engine_of(sslx_connview *self, PyObject **owner)
+{
+    *owner = owner_get(self);
+    if (*owner != NULL)
+        return sslx_conn_of(*owner);
+    if (self->orphan != NULL)
+        return self->orphan;
+    PyErr_SetString(PyExc_ValueError, "the TLS connection is gone with its socket");
+    return NULL;
+}
+
+/* An attribute of the owner; AttributeError when it is gone. */
+static PyObject *
+owner_attribute(sslx_connview *self, PyObject *name)
+{
+    PyObject *owner = owner_get(self);
+    if (owner == NULL) {
+        PyErr_Format(PyExc_AttributeError,
+                     "the TLS connection's owner is gone: no attribute %R", name);
+        return NULL;
+    }
+    PyObject *value = PyObject_GetAttr(owner, name);
+    Py_DECREF(owner);
+    return value;
+}
+
+static PyObject *
+chain(sslx_connview *self, int verified)
+{
+    PyObject *owner = owner_get(self);
+    if (owner == NULL)
+        Py_RETURN_NONE;
+    PyObject *result = sslx_conn_private_chain(owner, verified);
+    Py_DECREF(owner);
+    return result;
+}
 
 static PyObject *
 connview_verified_chain(sslx_connview *self, PyObject *unused)
 {
     (void)unused;
-    return sslx_conn_private_chain(self->owner, 1);
+    return chain(self, 1);
 }
 
 static PyObject *
 connview_unverified_chain(sslx_connview *self, PyObject *unused)
 {
     (void)unused;
-    return sslx_conn_private_chain(self->owner, 0);
+    return chain(self, 0);
 }
 
-/* The view's own attributes first (the two methods, __class__...), then
- * the connection's. */
+/* do_handshake(): the owner's, or the taken-over connection's. */
+static PyObject *
+connview_do_handshake(sslx_connview *self, PyObject *unused)
+{
+    (void)unused;
+    PyObject *owner = owner_get(self);
+    if (owner != NULL) {
+        PyObject *result = PyObject_CallMethod(owner, "do_handshake", NULL);
+        Py_DECREF(owner);
+        return result;
+    }
+    if (self->orphan == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS connection is gone with its socket");
+        return NULL;
+    }
+    if (sslx_conn_handshake(self->orphan, 0) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 /* read(len=1024, buffer=None): the connection's read, without the ragged
  * EOF suppression of SSLSocket.recv() (the stdlib's private object raises
  * SSLEOFError; its Python layer decides). */
 static PyObject *
 connview_read(sslx_connview *self, PyObject *args, PyObject *kwds)
 {
-    return sslx_conn_read_method(self->owner, args, kwds, 1);
+    PyObject *owner;
+    sslx_conn *c = engine_of(self, &owner);
+    PyObject *result = c == NULL ? NULL : sslx_conn_read_method(c, args, kwds, 1);
+    Py_XDECREF(owner);
+    return result;
 }
 
 /* sendfile(fd, offset, size): SSL_sendfile, for kernel TLS. */
@@ -58,21 +150,25 @@ connview_sendfile(sslx_connview *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "offset and size must not be negative");
         return NULL;
     }
-    sslx_conn *c = sslx_conn_of(self->owner);
-    if (c == NULL)
-        return NULL;
-    double timeout = sslx_conn_timeout(c);
-    if (timeout == -2.0)
-        return NULL;
-    Py_ssize_t n = sslx_conn_sendfile(c, fd, (off_t)offset, (size_t)size, timeout);
-    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+    PyObject *owner, *result = NULL;
+    sslx_conn *c = engine_of(self, &owner);
+    double timeout = c != NULL ? sslx_conn_timeout(c) : -2.0;
+    if (timeout != -2.0) {
+        Py_ssize_t n = sslx_conn_sendfile(c, fd, (off_t)offset, (size_t)size, timeout);
+        result = n < 0 ? NULL : PyLong_FromSsize_t(n);
+    }
+    Py_XDECREF(owner);
+    return result;
 }
 
 static PyObject *
 uses_ktls(sslx_connview *self, int for_send)
 {
-    sslx_conn *c = sslx_conn_of(self->owner);
-    return c == NULL ? NULL : PyBool_FromLong(sslx_conn_uses_ktls(c, for_send));
+    PyObject *owner;
+    sslx_conn *c = engine_of(self, &owner);
+    PyObject *result = c == NULL ? NULL : PyBool_FromLong(sslx_conn_uses_ktls(c, for_send));
+    Py_XDECREF(owner);
+    return result;
 }
 
 static PyObject *
@@ -89,6 +185,8 @@ connview_uses_ktls_for_recv(sslx_connview *self, PyObject *unused)
     return uses_ktls(self, 0);
 }
 
+/* The view's own attributes first (the methods above, __class__...),
+ * then the owner's. */
 static PyObject *
 connview_getattro(sslx_connview *self, PyObject *name)
 {
@@ -96,33 +194,48 @@ connview_getattro(sslx_connview *self, PyObject *name)
     if (value != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError))
         return value;
     PyErr_Clear();
-    return PyObject_GetAttr(self->owner, name);
+    return owner_attribute(self, name);
 }
 
 static int
 connview_setattro(sslx_connview *self, PyObject *name, PyObject *value)
 {
-    return PyObject_SetAttr(self->owner, name, value);
+    PyObject *owner = owner_get(self);
+    if (owner == NULL) {
+        PyErr_Format(PyExc_AttributeError,
+                     "the TLS connection's owner is gone: cannot set %R", name);
+        return -1;
+    }
+    int rc = PyObject_SetAttr(owner, name, value);
+    Py_DECREF(owner);
+    return rc;
 }
 
 static PyObject *
 connview_repr(sslx_connview *self)
 {
-    return PyUnicode_FromFormat("<sslx connection internals of %R>", self->owner);
+    PyObject *owner = owner_get(self);
+    if (owner == NULL)
+        return PyUnicode_FromString("<sslx connection internals of a dead connection>");
+    PyObject *text = PyUnicode_FromFormat("<sslx connection internals of %R>", owner);
+    Py_DECREF(owner);
+    return text;
 }
 
 static int
 connview_traverse(sslx_connview *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->owner);
-    return 0;
+    Py_VISIT(self->owner_ref);
+    return self->orphan != NULL ? sslx_conn_traverse(self->orphan, visit, arg) : 0;
 }
 
 static int
 connview_clear(sslx_connview *self)
 {
-    Py_CLEAR(self->owner);
+    Py_CLEAR(self->owner_ref);
+    if (self->orphan != NULL)
+        sslx_conn_clear(self->orphan);
     return 0;
 }
 
@@ -131,7 +244,19 @@ connview_dealloc(sslx_connview *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    PyObject *owner = owner_get(self);
+    if (owner != NULL) {
+        sslx_conn *c = sslx_conn_of(owner);
+        if (c != NULL && c->view == (PyObject *)self)
+            c->view = NULL;
+        PyErr_Clear();
+        Py_DECREF(owner);
+    }
     connview_clear(self);
+    if (self->orphan != NULL) {
+        sslx_conn_free(self->orphan);
+        PyMem_Free(self->orphan);
+    }
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -141,6 +266,8 @@ static PyMethodDef connview_methods[] = {
      "The verified chain as Certificate objects, or None."},
     {"get_unverified_chain", (PyCFunction)connview_unverified_chain, METH_NOARGS,
      "The peer's chain as Certificate objects, or None."},
+    {"do_handshake", (PyCFunction)connview_do_handshake, METH_NOARGS,
+     "Start or continue the TLS handshake."},
     {"read", SSLX_KW_METHOD(connview_read), METH_VARARGS | METH_KEYWORDS,
      "read(len=1024, buffer=None): read, raising SSLEOFError at a ragged end."},
     {"sendfile", (PyCFunction)connview_sendfile, METH_VARARGS,
@@ -173,14 +300,42 @@ static PyType_Spec connview_spec = {
 };
 
 PyObject *
-sslx_connview_new(sslx_state *st, PyObject *owner)
+sslx_connview_of(sslx_state *st, PyObject *owner, sslx_conn *c)
 {
+    if (c->view != NULL)
+        return Py_NewRef(c->view);
     sslx_connview *view = PyObject_GC_New(sslx_connview, st->ConnectionView_Type);
     if (view == NULL)
         return NULL;
-    view->owner = Py_NewRef(owner);
+    view->orphan = NULL;
+    view->owner_ref = PyWeakref_NewRef(owner, NULL);
+    if (view->owner_ref == NULL) {
+        view->owner_ref = NULL;
+        PyObject_GC_Del(view);
+        Py_DECREF(st->ConnectionView_Type);
+        return NULL;
+    }
     PyObject_GC_Track(view);
+    c->view = (PyObject *)view;     /* borrowed: the view clears it */
     return (PyObject *)view;
+}
+
+int
+sslx_connview_orphan(sslx_conn *c)
+{
+    sslx_connview *view = (sslx_connview *)c->view;
+    c->view = NULL;
+    if (view == NULL || c->ssl == NULL || c->mode != SSLX_CONN_BIO)
+        return 0;
+    sslx_conn *orphan = PyMem_Malloc(sizeof(sslx_conn));
+    if (orphan == NULL)
+        return -1;
+    if (sslx_conn_move(c, orphan) < 0) {
+        PyMem_Free(orphan);
+        return -1;
+    }
+    view->orphan = orphan;
+    return 0;
 }
 
 int

@@ -2,10 +2,16 @@
 #ifndef SSLX_CONNVIEW_H
 #define SSLX_CONNVIEW_H
 
-#include "module.h"
+#include "conn.h"
 
-/* A new view of `owner` (an SSLSocket or SSLObject).  New reference, or
- * NULL with an exception set. */
-PyObject *sslx_connview_new(sslx_state *st, PyObject *owner);
+/* The view of the connection `c` of `owner` (an SSLSocket or SSLObject):
+ * the one it has, or a new one.  New reference, or NULL with an
+ * exception set. */
+PyObject *sslx_connview_of(sslx_state *st, PyObject *owner, sslx_conn *c);
+
+/* The owner of `c` is being destroyed: a view that outlives it takes the
+ * connection over when it is an SSLObject's (memory BIOs), and `c` is
+ * left empty.  0, or -1 with MemoryError set. */
+int sslx_connview_orphan(sslx_conn *c);
 
 #endif

@@ -102,6 +102,9 @@ sslobject_dealloc(sslx_sslobject *self)
     PyObject_GC_UnTrack(self);
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);
+    /* A `_sslobj` view still alive takes the connection over. */
+    if (sslx_connview_orphan(&self->conn) < 0)
+        PyErr_WriteUnraisable((PyObject *)self);
     sslx_conn_free(&self->conn);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -152,7 +155,7 @@ sslobject_get_internals(PyObject *self, void *closure)
 {
     (void)closure;
     sslx_conn *c = sslx_conn_of(self);
-    return c == NULL ? NULL : sslx_connview_new(c->st, self);
+    return c == NULL ? NULL : sslx_connview_of(c->st, self, c);
 }
 
 static PyGetSetDef sslobject_getset[] = {

@@ -496,7 +496,7 @@ get_sslobj(PyObject *self, void *c)
         return NULL;
     if (x->conn.ssl == NULL)
         Py_RETURN_NONE;
-    return sslx_connview_new(x->conn.st, self);
+    return sslx_connview_of(x->conn.st, self, &x->conn);
 }
 
 static PyObject *
