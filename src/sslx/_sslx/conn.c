@@ -3,6 +3,7 @@
  * The Python-visible methods shared by SSLObject and SSLSocket are in
  * conn_py.c.  See conn.h for the contract. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -223,6 +224,35 @@ fail:
     return -1;
 }
 
+/* ---- kernel TLS ----
+ *
+ * Kernel TLS needs OpenSSL's own socket BIO (it hands the keys to the
+ * socket through it), so a connection whose context sets OP_ENABLE_KTLS
+ * uses that BIO instead of bio_socket.c's.  That BIO reads and writes
+ * with plain recv()/send(): to keep every OpenSSL call short (the engine
+ * holds the connection's lock around each, conn_lock.c) the descriptor is
+ * made non-blocking before each call; SSLSocket restores its mode when
+ * the TLS layer goes (sslsocket.c). */
+
+static void
+keep_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK))
+        (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* The BIO for socket `fd`: OpenSSL's for kernel TLS, else sslx's. */
+static BIO *
+socket_bio(sslx_conn *c, int fd)
+{
+    if (!(SSL_get_options(c->ssl) & SSL_OP_ENABLE_KTLS))
+        return sslx_bio_socket_new(fd);
+    c->os_socket_bio = 1;
+    keep_nonblocking(fd);
+    return BIO_new_socket(fd, BIO_NOCLOSE);
+}
+
 int
 sslx_conn_start_socket(sslx_conn *c, int fd)
 {
@@ -230,7 +260,7 @@ sslx_conn_start_socket(sslx_conn *c, int fd)
     if (create_ssl(c) < 0)
         goto fail;
     ERR_clear_error();
-    bio = sslx_bio_socket_new(fd);
+    bio = socket_bio(c, fd);
     if (bio == NULL) {
         sslx_raise_from_queue(c->st, NULL, "cannot attach the socket", SSLX_HERE);
         goto fail;
@@ -258,6 +288,7 @@ sslx_conn_stop(sslx_conn *c, const char *what)
     c->fd = -1;
     c->mode = SSLX_CONN_NONE;
     c->foreign_in = c->foreign_out = c->foreign_in_eof = 0;
+    c->os_socket_bio = 0;
     c->shutdown_seen_zero = 0;
     c->write_retry_len = 0;
     PyObject *eof_error = c->eof_error;
@@ -361,6 +392,7 @@ typedef struct {
     int file_fd;        /* OP_SENDFILE: the file, and where to start */
     off_t file_offset;
     int socket_mode;    /* bytes go through the socket fd */
+    int os_socket_bio;  /* ...through OpenSSL's socket BIO (kernel TLS) */
     int calls_python;   /* the SSL's BIOs call Python (foreign MemoryBIOs) */
     void *buf;
     size_t len;
@@ -432,6 +464,8 @@ run_once(sslx_conn *c, op_state *op)
         return stopped;
     }
     Py_BEGIN_ALLOW_THREADS
+    if (op->os_socket_bio)
+        keep_nonblocking(op->fd);   /* settimeout(None) may have cleared it */
     sslx_conn_lock_without_gil(c);
     stopped = call_unless_stopped(c, op);
     sslx_conn_unlock(c);
@@ -653,6 +687,7 @@ op_begin(sslx_conn *c, op_state *op)
     op->ssl = c->ssl;
     op->fd = c->fd;
     op->socket_mode = c->mode == SSLX_CONN_SOCKET;
+    op->os_socket_bio = c->os_socket_bio;
     op->calls_python = c->foreign_in || c->foreign_out;
     return 0;
 }

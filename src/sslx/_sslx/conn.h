@@ -92,6 +92,10 @@ typedef struct sslx_conn {
     unsigned char server_side;
     unsigned char foreign_in, foreign_out;
     unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
+    /* Socket mode with OP_ENABLE_KTLS: OpenSSL's own socket BIO, which
+     * kernel TLS needs; the descriptor is kept non-blocking meanwhile
+     * (conn.c, "kernel TLS"). */
+    unsigned char os_socket_bio;
     unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
     unsigned char shutdown_seen_zero;
     /* Socket mode: the length of a write that stopped with a record half

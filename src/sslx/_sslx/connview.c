@@ -244,6 +244,9 @@ connview_dealloc(sslx_connview *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    /* A dealloc must leave a pending exception alone. */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
     PyObject *owner = owner_get(self);
     if (owner != NULL) {
         sslx_conn *c = sslx_conn_of(owner);
@@ -252,6 +255,7 @@ connview_dealloc(sslx_connview *self)
         PyErr_Clear();
         Py_DECREF(owner);
     }
+    PyErr_Restore(type, value, tb);
     connview_clear(self);
     if (self->orphan != NULL) {
         sslx_conn_free(self->orphan);

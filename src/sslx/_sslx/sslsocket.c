@@ -104,12 +104,36 @@ sslx_sslsocket_call_base(PyObject *self, const char *name, PyObject *args, PyObj
 
 /* ---- the SSL* life cycle on top of the engine ---- */
 
+/* Kernel TLS kept the descriptor non-blocking (conn.c): give it back the
+ * mode its timeout says, as settimeout() sets it. */
+static void
+restore_blocking_mode(PyObject *self)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    sslx_state *st = sslx_sslsocket_state(self);
+    PyObject *timeout = st ? PyObject_CallOneArg(st->socket_gettimeout, self) : NULL;
+    PyObject *r = timeout ? PyObject_CallMethod(st->socket_type, "settimeout", "OO", self,
+                                                timeout)
+                          : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(timeout);
+    PyErr_Clear();      /* a closed socket has no mode to restore */
+    PyErr_Restore(type, value, tb);
+}
+
 /* The socket is unwrapped or closed and answers like an unwrapped stdlib
  * SSLSocket. */
 int
 sslx_sslsocket_release(sock_ext *x, const char *what)
 {
-    return sslx_conn_stop(&x->conn, what);
+    int os_bio = x->conn.os_socket_bio;
+    PyObject *self = x->conn.owner;
+    if (sslx_conn_stop(&x->conn, what) < 0)
+        return -1;
+    if (os_bio && self != NULL)
+        restore_blocking_mode(self);
+    return 0;
 }
 
 /* Drop the TLS layer after a failure, keeping the pending exception. */

@@ -4,6 +4,7 @@
  * flags, dup()) is refused as the stdlib refuses it.  The engine (conn.c)
  * does the reading and writing, waits and deadlines. */
 #include <limits.h>
+#include <sys/stat.h>
 #include "sslsocket_internal.h"
 #include "conn_py.h"
 #include "errors.h"
@@ -159,14 +160,71 @@ done:
     return result;
 }
 
-/* sendfile(): os.sendfile() would bypass TLS, so wrapped sockets send
- * through send() (socket.socket's own fallback loop). */
+/* sendfile(file, offset=0, count=None) through kernel TLS: SSL_sendfile
+ * until `count` bytes (or the end of the file) are sent; the file's
+ * position ends after them, as with socket.sendfile().  Returns the
+ * bytes sent, or NULL with an exception. */
+static PyObject *
+ktls_sendfile(sock_ext *x, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"file", "offset", "count", NULL};
+    PyObject *file, *count_obj = Py_None;
+    long long offset = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|LO:sendfile", kwlist, &file, &offset,
+                                     &count_obj))
+        return NULL;
+    int fd = PyObject_AsFileDescriptor(file);
+    if (fd < 0)
+        return NULL;
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    long long end = sb.st_size;
+    if (count_obj != Py_None) {
+        long long count = PyLong_AsLongLong(count_obj);
+        if (count == -1 && PyErr_Occurred())
+            return NULL;
+        if (count <= 0) {
+            PyErr_Format(PyExc_ValueError, "count must be a positive integer (got %lld)", count);
+            return NULL;
+        }
+        if (offset + count < end)
+            end = offset + count;
+    }
+    double timeout = sslx_conn_timeout(&x->conn);
+    if (timeout == -2.0)
+        return NULL;
+    long long sent = 0;
+    while (offset + sent < end) {
+        long long left = end - offset - sent;
+        Py_ssize_t n = sslx_conn_sendfile(&x->conn, fd, (off_t)(offset + sent),
+                                          left > INT_MAX ? INT_MAX : (size_t)left, timeout);
+        if (n < 0)
+            break;
+        if (n == 0)
+            break;
+        sent += n;
+    }
+    if (sent > 0) {
+        PyObject *r = PyObject_CallMethod(file, "seek", "L", offset + sent);
+        Py_XDECREF(r);
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    return PyLong_FromLongLong(sent);
+}
+
+/* sendfile(): os.sendfile() would bypass TLS, so a wrapped socket sends
+ * the file with SSL_sendfile when kernel TLS encrypts what it sends, and
+ * otherwise through send() (socket.socket's own fallback loop). */
 PyObject *
 sslx_sslsocket_sendfile(PyObject *self, PyObject *args, PyObject *kwds)
 {
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL)
         return NULL;
+    if (x->conn.ssl != NULL && sslx_conn_uses_ktls(&x->conn, 1))
+        return ktls_sendfile(x, args, kwds);
     const char *base_method = x->conn.ssl ? "_sendfile_use_send" : "sendfile";
     return sslx_sslsocket_call_base(self, base_method, args, kwds);
 }
