@@ -33,6 +33,10 @@ class LineResult(unittest.TextTestResult):
 
     out = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._failed_by_subtest = set()
+
     def startTest(self, test):
         # A hung test becomes an error of its own instead of stalling the run.
         signal.setitimer(signal.ITIMER_REAL, PER_TEST_SECONDS)
@@ -68,6 +72,16 @@ class LineResult(unittest.TextTestResult):
     def addExpectedFailure(self, test, err):
         super().addExpectedFailure(test, err)
         self._emit(test, "passed")
+
+    def addSubTest(self, test, subtest, err):
+        # A failed subtest fails its test; unittest then reports nothing
+        # else for that test, so it is recorded here (once per test).
+        super().addSubTest(test, subtest, err)
+        if err is None or test in self._failed_by_subtest:
+            return
+        self._failed_by_subtest.add(test)
+        outcome = "failed" if issubclass(err[0], test.failureException) else "error"
+        self._emit(test, outcome, "%s: %s" % (subtest, self._exc_info_to_string(err, test)))
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
