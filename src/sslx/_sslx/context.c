@@ -4,6 +4,7 @@
 #include "context_internal.h"
 #include "constants.h"
 #include "distrust.h"
+#include "pybase.h"
 #include "errors.h"
 #include "sslobject.h"
 #include "sslsocket.h"
@@ -168,7 +169,7 @@ context_traverse(sslx_context *self, visitproc visit, void *arg)
 #define VISIT(field) Py_VISIT(self->field);
     CONTEXT_OBJECT_FIELDS(VISIT)
 #undef VISIT
-    return 0;
+    return sslx_pybase_traverse((PyObject *)self, visit, arg);
 }
 
 static int
@@ -177,6 +178,7 @@ context_clear(sslx_context *self)
 #define CLEAR(field) Py_CLEAR(self->field);
     CONTEXT_OBJECT_FIELDS(CLEAR)
 #undef CLEAR
+    sslx_pybase_clear((PyObject *)self);
     return 0;
 }
 
@@ -201,8 +203,7 @@ context_dealloc(sslx_context *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
-    if (self->weakreflist)
-        PyObject_ClearWeakRefs((PyObject *)self);
+    PyObject_ClearWeakRefs((PyObject *)self);
     context_clear(self);
     sslx_context_close_keylog(self);
     Py_CLEAR(self->keylog_filename);
@@ -230,7 +231,94 @@ sslx_context_check(sslx_state *st, PyObject *obj)
     return PyObject_TypeCheck(obj, st->SSLContext_Type);
 }
 
+/* ---- the stdlib's private methods, each sslx's own ---- */
+
+/* _encode_hostname(hostname): the A-label text the stdlib would send. */
+static PyObject *
+context_encode_hostname(sslx_context *self, PyObject *hostname)
+{
+    (void)self;
+    if (hostname == Py_None)
+        Py_RETURN_NONE;
+    PyObject *ascii;
+    if (PyUnicode_Check(hostname)) {
+        PyObject *encoded = PyUnicode_AsEncodedString(hostname, "idna", NULL);
+        if (encoded == NULL)
+            return NULL;
+        ascii = PyUnicode_FromEncodedObject(encoded, "ascii", NULL);
+        Py_DECREF(encoded);
+        return ascii;
+    }
+    return PyObject_CallMethod(hostname, "decode", "s", "ascii");
+}
+
+/* _set_alpn_protocols(protos): ALPN in its wire format (length-prefixed
+ * names), as the stdlib's C layer takes it. */
+static PyObject *
+context_set_alpn_wire(sslx_context *self, PyObject *arg)
+{
+    Py_buffer wire;
+    if (PyObject_GetBuffer(arg, &wire, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *names = PyList_New(0), *result = NULL;
+    const unsigned char *p = wire.buf, *end = p + wire.len;
+    while (names != NULL && p < end) {
+        size_t len = *p++;
+        if (len == 0 || (size_t)(end - p) < len) {
+            PyErr_SetString(PyExc_ValueError, "malformed ALPN protocol list");
+            goto done;
+        }
+        PyObject *name = PyUnicode_DecodeASCII((const char *)p, (Py_ssize_t)len, "strict");
+        if (name == NULL || PyList_Append(names, name) < 0) {
+            Py_XDECREF(name);
+            goto done;
+        }
+        Py_DECREF(name);
+        p += len;
+    }
+    PyObject *args = names ? PyTuple_Pack(1, names) : NULL;
+    if (args != NULL) {
+        result = sslx_context_set_alpn_protocols(self, args, NULL);
+        Py_DECREF(args);
+    }
+done:
+    Py_XDECREF(names);
+    PyBuffer_Release(&wire);
+    return result;
+}
+
+/* What the stdlib's Python layer calls on its C base: sslx contexts make
+ * connections with wrap_socket()/wrap_bio() themselves. */
+static PyObject *
+context_refuse_private_wrap(sslx_context *self, PyObject *args, PyObject *kwds)
+{
+    (void)self;
+    (void)args;
+    (void)kwds;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "sslx contexts make connections with wrap_socket() and wrap_bio()");
+    return NULL;
+}
+
+static PyObject *
+context_load_windows_store_certs(sslx_context *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Windows certificate stores exist only on Windows");
+    return NULL;
+}
+
 static PyMethodDef context_methods[] = {
+    {"_encode_hostname", (PyCFunction)context_encode_hostname, METH_O, NULL},
+    {"_set_alpn_protocols", (PyCFunction)context_set_alpn_wire, METH_O, NULL},
+    {"_wrap_socket", SSLX_KW_METHOD(context_refuse_private_wrap), METH_VARARGS | METH_KEYWORDS,
+     NULL},
+    {"_wrap_bio", SSLX_KW_METHOD(context_refuse_private_wrap), METH_VARARGS | METH_KEYWORDS,
+     NULL},
+    {"_load_windows_store_certs", (PyCFunction)context_load_windows_store_certs, METH_VARARGS,
+     NULL},
     {"load_cert_chain", SSLX_KW_METHOD(sslx_context_load_cert_chain), METH_VARARGS | METH_KEYWORDS,
      "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
      "Load a certificate chain and its private key."},
@@ -313,11 +401,6 @@ static PyMethodDef context_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyMemberDef context_members[] = {
-    {"__weaklistoffset__", T_PYSSIZET, offsetof(sslx_context, weakreflist), READONLY, NULL},
-    {NULL, 0, 0, 0, NULL},
-};
-
 static PyType_Slot context_slots[] = {
     {Py_tp_new, context_new},
     {Py_tp_dealloc, context_dealloc},
@@ -325,7 +408,6 @@ static PyType_Slot context_slots[] = {
     {Py_tp_clear, context_clear},
     {Py_tp_getset, sslx_context_getset},
     {Py_tp_methods, context_methods},
-    {Py_tp_members, context_members},
     {0, NULL},
 };
 
@@ -336,11 +418,39 @@ static PyType_Spec context_spec = {
     .slots = context_slots,
 };
 
+/* Class attributes of the stdlib's SSLContext that are data, with the
+ * stdlib's values. */
+static int
+add_class_data(PyTypeObject *type)
+{
+    PyObject *stores = Py_BuildValue("(ss)", "CA", "ROOT");
+    if (stores == NULL)
+        return -1;
+    int rc = PyObject_SetAttrString((PyObject *)type, "_windows_cert_stores", stores);
+    Py_DECREF(stores);
+    return rc;
+}
+
 int
 sslx_context_setup(PyObject *module, sslx_state *st)
 {
-    st->SSLContext_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &context_spec, NULL);
-    if (st->SSLContext_Type == NULL || PyModule_AddType(module, st->SSLContext_Type) < 0)
+    /* A C subtype of the stdlib's class (or its stand-in, pybase.c),
+     * whose part of the object must fit the room set aside for it. */
+    PyTypeObject *base = (PyTypeObject *)st->stdlib_SSLContext;
+    if (base->tp_basicsize > (Py_ssize_t)offsetof(sslx_context, ctx)) {
+        PyErr_Format(PyExc_ImportError,
+                     "sslx: the stdlib's SSLContext needs %zd bytes, sslx leaves %zd",
+                     base->tp_basicsize, (Py_ssize_t)offsetof(sslx_context, ctx));
+        return -1;
+    }
+    PyObject *bases = PyTuple_Pack(1, (PyObject *)base);
+    if (bases == NULL)
+        return -1;
+    st->SSLContext_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &context_spec, bases);
+    Py_DECREF(bases);
+    if (st->SSLContext_Type == NULL || add_class_data(st->SSLContext_Type) < 0
+        || sslx_pybase_check_shadowed(st->SSLContext_Type, base, &PyBaseObject_Type) < 0
+        || PyModule_AddType(module, st->SSLContext_Type) < 0)
         return -1;
     /* The stdlib's C type under its private name (code and tests that
      * look at _ssl._SSLContext find sslx's, which is both). */

@@ -537,7 +537,30 @@ context_set_sslobject_class(sslx_context *self, PyObject *value, void *c)
     return 0;
 }
 
+/* _host_flags: the X509_CHECK_FLAG_* bits each connection's name check
+ * uses (the stdlib's private attribute). */
+static PyObject *
+context_get_host_flags(sslx_context *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLong(self->hostflags);
+}
+
+static int
+context_set_host_flags(sslx_context *self, PyObject *value, void *c)
+{
+    (void)c;
+    long n;
+    if (refuse_delete(value, "_host_flags") < 0 || value_as_long(value, &n) < 0)
+        return -1;
+    self->hostflags = (unsigned int)n;
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx), self->hostflags);
+    return 0;
+}
+
 PyGetSetDef sslx_context_getset[] = {
+    {"_host_flags", (getter)context_get_host_flags, (setter)context_set_host_flags, NULL,
+     NULL},
     {"verify_mode", (getter)context_get_verify_mode, (setter)context_set_verify_mode, NULL,
      NULL},
     {"check_hostname", (getter)context_get_check_hostname,

@@ -14,8 +14,15 @@
 #include "context.h"
 #include <pythread.h>
 
+/* Room for the stdlib base's part of the object (SSLContext is a C
+ * subtype of ssl.SSLContext, whose C base _ssl._SSLContext has fields of
+ * its own, plus what a Python class adds: pybase.c).  sslx never touches
+ * it; context.c checks at import that the base fits. */
+#define SSLX_STDLIB_CONTEXT_ROOM 224
+
 struct sslx_context {
     PyObject_HEAD
+    char stdlib_part[SSLX_STDLIB_CONTEXT_ROOM - sizeof(PyObject)];
     SSL_CTX *ctx;
     int protocol;               /* SSLX_PROTOCOL_* given to the constructor */
     int fixed_version;          /* TLS1*_VERSION for PROTOCOL_TLSv1*, else 0 */
@@ -44,7 +51,6 @@ struct sslx_context {
     int shared_default;         /* shared_store is the default paths' store */
     X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
     int store_modified;         /* CAs/CRLs were added to a private store */
-    PyObject *weakreflist;
 };
 
 /* The module state of a context (never NULL for sslx_context objects). */

@@ -160,6 +160,7 @@ sslx_exec(PyObject *module)
         || sslx_hostname_setup(module, st) < 0
         || sslx_distrust_setup(module, st) < 0
         || sslx_truststore_setup(module, st) < 0
+        || sslx_pybase_setup(module, st) < 0
         || sslx_context_setup(module, st) < 0
         || sslx_memorybio_setup(module, st) < 0
         || sslx_session_setup(module, st) < 0
@@ -177,6 +178,7 @@ sslx_exec(PyObject *module)
     X(SSLSyscallError) X(SSLEOFError) X(SSLCertVerificationError) \
     X(SSLContext_Type) X(MemoryBIO_Type) X(SSLObject_Type) X(SSLSession_Type) \
     X(SSLSocket_Type) X(Certificate_Type) X(ConnectionView_Type) X(socket_type) \
+    X(stdlib_SSLContext) X(stdlib_SSLSocket) X(stdlib_SSLObject) \
     X(socket_gettimeout) X(socket_fileno) X(socket_getpeername) X(DefaultVerifyPaths) \
     X(err_codes_to_names) X(lib_codes_to_names) \
     X(VerifyMode) X(VerifyFlags) X(Options) X(TLSVersion) X(SSLMethod)

@@ -39,6 +39,13 @@ typedef struct {
     PyTypeObject *Certificate_Type;
     PyTypeObject *ConnectionView_Type;  /* the private _sslobj (connview.c) */
 
+    /* The stdlib's ssl.SSLContext, ssl.SSLSocket and ssl.SSLObject: the
+     * bases of sslx's classes (pybase.c).  Without a stdlib ssl module,
+     * plain Python classes of the same names stand in. */
+    PyObject *stdlib_SSLContext;
+    PyObject *stdlib_SSLSocket;
+    PyObject *stdlib_SSLObject;
+
     /* Helpers from other modules, resolved once at import. */
     PyObject *socket_type;          /* socket.socket */
     /* _socket.socket's own methods, called on SSLSockets so that what a
@@ -111,6 +118,7 @@ int sslx_certtime_setup(PyObject *module, sslx_state *st);
 int sslx_pem_setup(PyObject *module, sslx_state *st);
 int sslx_hostname_setup(PyObject *module, sslx_state *st);
 int sslx_distrust_setup(PyObject *module, sslx_state *st);
+int sslx_pybase_setup(PyObject *module, sslx_state *st);
 int sslx_context_setup(PyObject *module, sslx_state *st);
 int sslx_memorybio_setup(PyObject *module, sslx_state *st);
 int sslx_session_setup(PyObject *module, sslx_state *st);

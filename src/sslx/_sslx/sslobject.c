@@ -1,18 +1,27 @@
 /* sslobject.c - SSLObject: a TLS connection whose bytes go through two
  * MemoryBIOs.  All behaviour is the engine's (conn.c, conn_py.c); this
- * file adds the type, do_handshake and unwrap. */
+ * file adds the type, do_handshake and unwrap.
+ *
+ * SSLObject is a C subtype of the stdlib's ssl.SSLObject (a Python class),
+ * so isinstance(obj, ssl.SSLObject) holds (without a stdlib ssl module, a
+ * stand-in class, pybase.c).  The instance is
+ *
+ *     [ ssl.SSLObject's tp_basicsize bytes ][ sslx_conn ]
+ *
+ * and the engine finds its sslx_conn at the end (conn.h).  The base part
+ * only holds what a Python class gives every instance (its dictionary and
+ * weak references, pybase.c); every name ssl.SSLObject defines is
+ * shadowed here or by the engine's shared methods. */
 #include "sslobject.h"
 #include "connview.h"
 #include "conn_py.h"
+#include "pybase.h"
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *weakreflist;
-    sslx_conn conn;     /* must stay the last member: see conn.h */
-} sslx_sslobject;
-
-_Static_assert(offsetof(sslx_sslobject, conn) + sizeof(sslx_conn) == sizeof(sslx_sslobject),
-               "the engine must be the last member, with no padding after it");
+static sslx_conn *
+engine(PyObject *self)
+{
+    return sslx_conn_of(self);
+}
 
 PyObject *
 sslx_sslobject_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObject *incoming,
@@ -42,7 +51,7 @@ sslx_sslobject_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
         Py_DECREF(self);
         return NULL;
     }
-    sslx_conn *c = sslx_conn_of(self);
+    sslx_conn *c = engine(self);
     if (sslx_conn_init(c, st, self, context, server_side, server_hostname, session) < 0
         || sslx_conn_start_bio(c, incoming, outgoing) < 0) {
         Py_DECREF(self);
@@ -51,6 +60,7 @@ sslx_sslobject_new(sslx_state *st, sslx_context *context, PyObject *cls, PyObjec
     return self;
 }
 
+/* An instance with an empty engine; nothing of the stdlib base is run. */
 static PyObject *
 sslobject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -61,7 +71,7 @@ sslobject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     PyObject *self = type->tp_alloc(type, 0);
     if (self != NULL) {
-        sslx_conn *c = &((sslx_sslobject *)self)->conn;
+        sslx_conn *c = engine(self);
         c->st = st;
         c->owner = self;
         c->fd = -1;
@@ -82,39 +92,42 @@ sslobject_init(PyObject *self, PyObject *args, PyObject *kwds)
 }
 
 static int
-sslobject_traverse(sslx_sslobject *self, visitproc visit, void *arg)
+sslobject_traverse(PyObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    return sslx_conn_traverse(&self->conn, visit, arg);
+    int rc = sslx_pybase_traverse(self, visit, arg);
+    return rc ? rc : sslx_conn_traverse(engine(self), visit, arg);
 }
 
 static int
-sslobject_clear(sslx_sslobject *self)
+sslobject_clear(PyObject *self)
 {
-    sslx_conn_clear(&self->conn);
+    sslx_pybase_clear(self);
+    sslx_conn_clear(engine(self));
     return 0;
 }
 
 static void
-sslobject_dealloc(sslx_sslobject *self)
+sslobject_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
-    if (self->weakreflist != NULL)
-        PyObject_ClearWeakRefs((PyObject *)self);
+    PyObject_ClearWeakRefs(self);
+    sslx_conn *c = engine(self);
     /* A `_sslobj` view still alive takes the connection over. */
-    if (sslx_connview_orphan(&self->conn) < 0)
-        PyErr_WriteUnraisable((PyObject *)self);
-    sslx_conn_free(&self->conn);
+    if (sslx_connview_orphan(c) < 0)
+        PyErr_WriteUnraisable(self);
+    sslx_conn_free(c);
+    sslx_pybase_clear(self);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
 
 static PyObject *
-sslobject_do_handshake(sslx_sslobject *self, PyObject *unused)
+sslobject_do_handshake(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    if (sslx_conn_handshake(&self->conn, 0) < 0)
+    if (sslx_conn_handshake(engine(self), 0) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -122,19 +135,33 @@ sslobject_do_handshake(sslx_sslobject *self, PyObject *unused)
 /* Send close_notify; done when the peer's arrived too (else
  * SSLWantReadError: feed its bytes and call again). */
 static PyObject *
-sslobject_unwrap(sslx_sslobject *self, PyObject *unused)
+sslobject_unwrap(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    if (sslx_conn_shutdown(&self->conn, 0) < 0)
+    if (sslx_conn_shutdown(engine(self), 0) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
+/* The stdlib's private constructor, a classmethod; sslx makes its
+ * objects in SSLContext.wrap_bio() only. */
+static PyObject *
+sslobject_create(PyObject *cls, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    PyErr_Format(PyExc_TypeError, "%s objects are made by SSLContext.wrap_bio()",
+                 ((PyTypeObject *)cls)->tp_name);
+    return NULL;
+}
+
 static PyMethodDef sslobject_methods[] = {
-    {"do_handshake", (PyCFunction)sslobject_do_handshake, METH_NOARGS,
+    {"do_handshake", sslobject_do_handshake, METH_NOARGS,
      "Start or continue the TLS handshake."},
-    {"unwrap", (PyCFunction)sslobject_unwrap, METH_NOARGS,
+    {"unwrap", sslobject_unwrap, METH_NOARGS,
      "Close the TLS layer: send close_notify, then wait for the peer's."},
+    {"_create", SSLX_KW_METHOD(sslobject_create), METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     NULL},
     SSLX_CONN_METHODS,
     SSLX_CONN_PEER_METHODS,
     {NULL, NULL, 0, NULL},
@@ -154,7 +181,7 @@ static PyObject *
 sslobject_get_internals(PyObject *self, void *closure)
 {
     (void)closure;
-    sslx_conn *c = sslx_conn_of(self);
+    sslx_conn *c = engine(self);
     return c == NULL ? NULL : sslx_connview_of(c->st, self, c);
 }
 
@@ -165,11 +192,6 @@ static PyGetSetDef sslobject_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static PyMemberDef sslobject_members[] = {
-    {"__weaklistoffset__", T_PYSSIZET, offsetof(sslx_sslobject, weakreflist), READONLY, NULL},
-    {NULL, 0, 0, 0, NULL},
-};
-
 static PyType_Slot sslobject_slots[] = {
     {Py_tp_new, sslobject_new},
     {Py_tp_init, sslobject_init},
@@ -178,24 +200,32 @@ static PyType_Slot sslobject_slots[] = {
     {Py_tp_clear, sslobject_clear},
     {Py_tp_methods, sslobject_methods},
     {Py_tp_getset, sslobject_getset},
-    {Py_tp_members, sslobject_members},
     {Py_tp_doc, "A TLS connection over two MemoryBIOs; made by SSLContext.wrap_bio()."},
     {0, NULL},
-};
-
-static PyType_Spec sslobject_spec = {
-    .name = "sslx.SSLObject",
-    .basicsize = sizeof(sslx_sslobject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .slots = sslobject_slots,
 };
 
 int
 sslx_sslobject_setup(PyObject *module, sslx_state *st)
 {
-    st->SSLObject_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sslobject_spec,
-                                                                   NULL);
+    /* The stdlib's class (or its stand-in, pybase.c); sslx's part goes
+     * after the base's. */
+    PyObject *base = st->stdlib_SSLObject;
+    Py_ssize_t base_size = ((PyTypeObject *)base)->tp_basicsize;
+    PyType_Spec spec = {
+        .name = "sslx.SSLObject",
+        .basicsize = (int)(base_size + sizeof(sslx_conn)),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+        .slots = sslobject_slots,
+    };
+    PyObject *bases = PyTuple_Pack(1, base);
+    if (bases == NULL)
+        return -1;
+    st->SSLObject_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, bases);
+    Py_DECREF(bases);
     if (st->SSLObject_Type == NULL)
+        return -1;
+    if (sslx_pybase_check_shadowed(st->SSLObject_Type, (PyTypeObject *)base,
+                                   &PyBaseObject_Type) < 0)
         return -1;
     return PyModule_AddType(module, st->SSLObject_Type);
 }
