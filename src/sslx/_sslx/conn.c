@@ -314,8 +314,9 @@ foreign_method(sslx_conn *c, BIO *bio, int foreign)
 int
 sslx_conn_move(sslx_conn *from, sslx_conn *to)
 {
+    PyObject *new_owner = to->owner;
     *to = *from;
-    to->owner = NULL;
+    to->owner = new_owner;
     to->view = NULL;
     to->lock_ready = 0;         /* a mutex is not moved by copying it */
     if (sslx_conn_lock_init(to) < 0)

@@ -195,8 +195,9 @@ int sslx_conn_uses_ktls(sslx_conn *c, int for_send);
 int sslx_conn_shutdown(sslx_conn *c, double timeout);
 
 /* Move the engine `from` (with its SSL*, references and BIOs) into the
- * zeroed memory `to`, with no owner: callbacks that need one then fail.
- * `from` is left empty.  0, or -1 with an exception set. */
+ * empty engine `to` of another object, recording no owner in the SSL*:
+ * callbacks that need one then fail.  `from` is left empty.  0, or -1
+ * with an exception set. */
 int sslx_conn_move(sslx_conn *from, sslx_conn *to);
 
 /* GC and teardown. */

@@ -524,8 +524,10 @@ chain_of(sslx_conn *c, void *arg)
     if (verified) {
         chain = SSL_get0_verified_chain(c->ssl);
     } else {
+        /* A server's peer chain lacks the client's own certificate; a
+         * resumed session keeps that certificate but not the chain. */
         chain = SSL_get_peer_cert_chain(c->ssl);
-        if (chain != NULL && c->server_side)
+        if (c->server_side)
             first = SSL_get0_peer_certificate(c->ssl);
     }
     return as_der ? chain_as_der(c, chain, first) : chain_as_certificates(c, chain, first);
@@ -603,7 +605,9 @@ sslx_conn_set_context(PyObject *self, PyObject *value, void *closure)
     sslx_conn *c = sslx_conn_of(self);
     if (c == NULL)
         return -1;
-    if (value == NULL || !sslx_context_check(c->st, value)) {
+    if (sslx_refuse_delete(value, Py_TYPE(self)->tp_name, "context") < 0)
+        return -1;
+    if (!sslx_context_check(c->st, value)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
@@ -675,10 +679,8 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
     sslx_conn *c = sslx_conn_of(self);
     if (c == NULL)
         return -1;
-    if (value == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "cannot delete session");
+    if (sslx_refuse_delete(value, Py_TYPE(self)->tp_name, "session") < 0)
         return -1;
-    }
     if (c->context == NULL) {
         PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
         return -1;

@@ -15,19 +15,20 @@
  * `_sslobj.context`).
  *
  * Like the stdlib's private object, the view holds its owner weakly and
- * may outlive it.  When an SSLObject dies while its view lives, the view
- * takes over the connection (its SSL* and memory BIOs) with no owner:
- * OpenSSL callbacks that need one then fail the handshake ("callback
- * failed"), as the stdlib's do (gh-146080), instead of running with a
- * dead object.  An SSLSocket's descriptor dies with it, so its view is
- * left with nothing. */
+ * may outlive it.  When an SSLObject dies while its view lives, its
+ * connection (SSL* and memory BIOs) moves into a hidden SSLObject the view
+ * keeps, with no owner recorded in the SSL*: OpenSSL callbacks that need
+ * the owner then fail the handshake ("callback failed"), as the stdlib's
+ * do (gh-146080), instead of running with a dead object, while the view's
+ * attributes and methods go on working (`owner` is None then).  An
+ * SSLSocket's descriptor dies with it, so its view is left with nothing. */
 #include "connview.h"
 #include "conn_py.h"
 
 typedef struct {
     PyObject_HEAD
     PyObject *owner_ref;    /* weak reference to the SSLSocket or SSLObject */
-    sslx_conn *orphan;      /* the connection taken over from a dead owner */
+    PyObject *orphan;       /* a hidden SSLObject holding a dead owner's connection */
 } sslx_connview;
 
 /* The owner (a new reference), or NULL when it is gone (no exception). */
@@ -49,44 +50,39 @@ owner_get(sslx_connview *self)
 #endif
 }
 
-/* A call on the connection the view speaks for: the owner's (held for
- * the call in *owner) or the one taken over.  NULL with ValueError when
- * there is none; release *owner (may be NULL) afterwards. */
-static sslx_conn *
-engine_of(sslx_connview *self, PyObject **owner)
+/* The object whose connection the view speaks for: the owner, or the
+ * hidden SSLObject holding a dead owner's connection.  A new reference,
+ * or NULL with `error` (an exception class) set when there is none. */
+static PyObject *
+holder_get(sslx_connview *self, PyObject *error)
 {
-    *owner = owner_get(self);
-    if (*owner != NULL)
-        return sslx_conn_of(*owner);
-    if (self->orphan != NULL)
-        return self->orphan;
-    PyErr_SetString(PyExc_ValueError, "the TLS connection is gone with its socket");
-    return NULL;
+    PyObject *holder = owner_get(self);
+    if (holder == NULL && self->orphan != NULL)
+        holder = Py_NewRef(self->orphan);
+    if (holder == NULL)
+        PyErr_SetString(error, "the TLS connection is gone with its socket");
+    return holder;
 }
 
-/* An attribute of the owner; AttributeError when it is gone. */
-static PyObject *
-owner_attribute(sslx_connview *self, PyObject *name)
+/* A call on the holder's connection: NULL (exception set) when there is
+ * none; release *holder afterwards. */
+static sslx_conn *
+engine_of(sslx_connview *self, PyObject **holder)
 {
-    PyObject *owner = owner_get(self);
-    if (owner == NULL) {
-        PyErr_Format(PyExc_AttributeError,
-                     "the TLS connection's owner is gone: no attribute %R", name);
-        return NULL;
-    }
-    PyObject *value = PyObject_GetAttr(owner, name);
-    Py_DECREF(owner);
-    return value;
+    *holder = holder_get(self, PyExc_ValueError);
+    return *holder != NULL ? sslx_conn_of(*holder) : NULL;
 }
 
 static PyObject *
 chain(sslx_connview *self, int verified)
 {
-    PyObject *owner = owner_get(self);
-    if (owner == NULL)
+    PyObject *holder = holder_get(self, PyExc_ValueError);
+    if (holder == NULL) {
+        PyErr_Clear();
         Py_RETURN_NONE;
-    PyObject *result = sslx_conn_private_chain(owner, verified);
-    Py_DECREF(owner);
+    }
+    PyObject *result = sslx_conn_private_chain(holder, verified);
+    Py_DECREF(holder);
     return result;
 }
 
@@ -109,19 +105,21 @@ static PyObject *
 connview_do_handshake(sslx_connview *self, PyObject *unused)
 {
     (void)unused;
+    PyObject *holder = holder_get(self, PyExc_ValueError);
+    if (holder == NULL)
+        return NULL;
+    PyObject *result = PyObject_CallMethod(holder, "do_handshake", NULL);
+    Py_DECREF(holder);
+    return result;
+}
+
+/* `owner`: the SSLSocket or SSLObject, None once it is gone. */
+static PyObject *
+connview_get_owner(sslx_connview *self, void *closure)
+{
+    (void)closure;
     PyObject *owner = owner_get(self);
-    if (owner != NULL) {
-        PyObject *result = PyObject_CallMethod(owner, "do_handshake", NULL);
-        Py_DECREF(owner);
-        return result;
-    }
-    if (self->orphan == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the TLS connection is gone with its socket");
-        return NULL;
-    }
-    if (sslx_conn_handshake(self->orphan, 0) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return owner != NULL ? owner : Py_NewRef(Py_None);
 }
 
 /* read(len=1024, buffer=None): the connection's read, without the ragged
@@ -185,8 +183,8 @@ connview_uses_ktls_for_recv(sslx_connview *self, PyObject *unused)
     return uses_ktls(self, 0);
 }
 
-/* The view's own attributes first (the methods above, __class__...),
- * then the owner's. */
+/* The view's own attributes first (the methods above, owner,
+ * __class__...), then the connection holder's. */
 static PyObject *
 connview_getattro(sslx_connview *self, PyObject *name)
 {
@@ -194,20 +192,24 @@ connview_getattro(sslx_connview *self, PyObject *name)
     if (value != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError))
         return value;
     PyErr_Clear();
-    return owner_attribute(self, name);
+    PyObject *holder = holder_get(self, PyExc_AttributeError);
+    if (holder == NULL)
+        return NULL;
+    value = PyObject_GetAttr(holder, name);
+    Py_DECREF(holder);
+    return value;
 }
 
 static int
 connview_setattro(sslx_connview *self, PyObject *name, PyObject *value)
 {
-    PyObject *owner = owner_get(self);
-    if (owner == NULL) {
-        PyErr_Format(PyExc_AttributeError,
-                     "the TLS connection's owner is gone: cannot set %R", name);
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "owner") == 0)
+        return PyObject_GenericSetAttr((PyObject *)self, name, value);  /* read-only */
+    PyObject *holder = holder_get(self, PyExc_AttributeError);
+    if (holder == NULL)
         return -1;
-    }
-    int rc = PyObject_SetAttr(owner, name, value);
-    Py_DECREF(owner);
+    int rc = PyObject_SetAttr(holder, name, value);
+    Py_DECREF(holder);
     return rc;
 }
 
@@ -227,15 +229,15 @@ connview_traverse(sslx_connview *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->owner_ref);
-    return self->orphan != NULL ? sslx_conn_traverse(self->orphan, visit, arg) : 0;
+    Py_VISIT(self->orphan);
+    return 0;
 }
 
 static int
 connview_clear(sslx_connview *self)
 {
     Py_CLEAR(self->owner_ref);
-    if (self->orphan != NULL)
-        sslx_conn_clear(self->orphan);
+    Py_CLEAR(self->orphan);
     return 0;
 }
 
@@ -257,10 +259,6 @@ connview_dealloc(sslx_connview *self)
     }
     PyErr_Restore(type, value, tb);
     connview_clear(self);
-    if (self->orphan != NULL) {
-        sslx_conn_free(self->orphan);
-        PyMem_Free(self->orphan);
-    }
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -283,7 +281,13 @@ static PyMethodDef connview_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyGetSetDef connview_getset[] = {
+    {"owner", (getter)connview_get_owner, NULL, "The connection's owner, or None.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot connview_slots[] = {
+    {Py_tp_getset, connview_getset},
     {Py_tp_getattro, connview_getattro},
     {Py_tp_setattro, connview_setattro},
     {Py_tp_repr, connview_repr},
@@ -331,14 +335,15 @@ sslx_connview_orphan(sslx_conn *c)
     c->view = NULL;
     if (view == NULL || c->ssl == NULL || c->mode != SSLX_CONN_BIO)
         return 0;
-    sslx_conn *orphan = PyMem_Malloc(sizeof(sslx_conn));
-    if (orphan == NULL)
+    PyTypeObject *type = c->st->SSLObject_Type;
+    PyObject *holder = type->tp_new(type, NULL, NULL);
+    if (holder == NULL)
         return -1;
-    if (sslx_conn_move(c, orphan) < 0) {
-        PyMem_Free(orphan);
+    if (sslx_conn_move(c, sslx_conn_of(holder)) < 0) {
+        Py_DECREF(holder);
         return -1;
     }
-    view->orphan = orphan;
+    Py_XSETREF(view->orphan, holder);
     return 0;
 }
 

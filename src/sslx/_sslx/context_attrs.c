@@ -12,11 +12,7 @@
 static int
 refuse_delete(PyObject *value, const char *name)
 {
-    if (value != NULL)
-        return 0;
-    PyErr_Format(PyExc_AttributeError,
-                 "attribute '%s' of 'SSLContext' objects cannot be deleted", name);
-    return -1;
+    return sslx_refuse_delete(value, "SSLContext", name);
 }
 
 /* An int attribute value as a C long; TypeError for non-integers. */

@@ -39,6 +39,16 @@ sslx_arg_type_name(PyObject *obj)
 }
 
 int
+sslx_refuse_delete(PyObject *value, const char *type_name, const char *attr)
+{
+    if (value != NULL)
+        return 0;
+    PyErr_Format(PyExc_AttributeError, "attribute '%s' of '%s' objects cannot be deleted",
+                 attr, type_name);
+    return -1;
+}
+
+int
 sslx_unpack_pair(PyObject *obj, PyObject **first, PyObject **second)
 {
     *first = *second = NULL;

@@ -92,6 +92,10 @@ sslx_state *sslx_state_from_module(PyObject *module);
 /* How Python's argument errors name the type of `obj` ("None" for None). */
 const char *sslx_arg_type_name(PyObject *obj);
 
+/* Attribute setters call this first: deleting (value NULL) raises the
+ * interpreter's AttributeError for the named attribute and returns -1. */
+int sslx_refuse_delete(PyObject *value, const char *type_name, const char *attr);
+
 /* `first, second = obj` as Python unpacks it (any iterable of exactly two
  * items, Python's errors for other shapes): 0 with two new references,
  * or -1 with an exception set. */
