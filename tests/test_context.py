@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 import sslx
+from memhelpers import MemoryPair, handshake_errors
 
 STDLIB_PROTOCOL_NAMES = ["PROTOCOL_TLS", "PROTOCOL_TLS_CLIENT", "PROTOCOL_TLS_SERVER",
                          "PROTOCOL_TLSv1", "PROTOCOL_TLSv1_1", "PROTOCOL_TLSv1_2"]
@@ -839,34 +840,14 @@ def test_concurrent_configuration_does_not_crash(certs, tmp_path):
 def pump(client_ctx, server_ctx, server_hostname="localhost"):
     """Drive both ends over MemoryBIOs until both finished or failed.
     Returns (client, server, client_error, server_error)."""
-    c_in, c_out, s_in, s_out = (memory_bio() for _ in range(4))
-    cli = client_ctx.wrap_bio(c_in, c_out, server_hostname=server_hostname)
-    srv = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    state = [None, None]          # None: running, True: done, exception: failed
-    for _ in range(20):
-        for i, (obj, out, peer_in) in enumerate(((cli, c_out, s_in), (srv, s_out, c_in))):
-            if state[i] is None:
-                try:
-                    obj.do_handshake()
-                    state[i] = True
-                except sslx.SSLWantReadError:
-                    pass
-                except sslx.SSLError as exc:
-                    state[i] = exc
-            data = out.read()
-            if data:
-                peer_in.write(data)
-        if None not in state:
-            break
-    errors = [s if isinstance(s, Exception) else None for s in state]
-    return cli, srv, errors[0], errors[1]
+    pair, client_error, server_error = handshake_errors(sslx, client_ctx, server_ctx,
+                                                        server_hostname=server_hostname)
+    return pair.client, pair.server, client_error, server_error
 
 
 def handshake(client_ctx, server_ctx, server_hostname="localhost"):
-    cli, srv, cerr, serr = pump(client_ctx, server_ctx, server_hostname)
-    if cerr or serr:
-        raise cerr or serr
-    return cli, srv
+    pair = MemoryPair(sslx, client_ctx, server_ctx, server_hostname=server_hostname).handshake()
+    return pair.client, pair.server
 
 
 def contexts(certs):
@@ -964,20 +945,8 @@ def test_msg_callback_registration(client):
 
 
 def stdlib_pump(stdlib_ssl, client_ctx, server_ctx):
-    c_in, c_out, s_in, s_out = (stdlib_ssl.MemoryBIO() for _ in range(4))
-    cli = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
-    srv = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    done = [False, False]
-    while not all(done):
-        for i, (obj, out, peer_in) in enumerate(((cli, c_out, s_in), (srv, s_out, c_in))):
-            if not done[i]:
-                try:
-                    obj.do_handshake()
-                    done[i] = True
-                except stdlib_ssl.SSLWantReadError:
-                    pass
-            peer_in.write(out.read())
-    return cli, srv
+    pair = MemoryPair(stdlib_ssl, client_ctx, server_ctx).handshake()
+    return pair.client, pair.server
 
 
 def test_msg_callback_messages_match_stdlib(stdlib_ssl, certs):

@@ -20,7 +20,7 @@ import warnings
 import pytest
 
 import sslx
-from memhelpers import make_contexts, mod, need  # noqa: F401
+from memhelpers import make_contexts
 from sockhelpers import (ConcurrentServer, ThreadedServer, echo_lines, recv_exactly,
                          stdlib_tls_server)
 
@@ -318,7 +318,6 @@ def test_server_side_accept(mod, certs):
 
 def test_sslsocket_class_is_honoured(certs, ref):
     ctx, sctx = make_contexts(sslx, certs)
-    need(ctx, "sslsocket_class")
 
     class MySSLSocket(sslx.SSLSocket):
         def hello(self):
@@ -869,7 +868,6 @@ def test_unclosed_socket_warns(certs):
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 def test_session_reuse_across_sockets(certs, version):
     ctx, server_ctx = make_contexts(sslx, certs)
-    need(ctx, "maximum_version")
     ctx.maximum_version = getattr(sslx.TLSVersion, version)
 
     def handler(conn):
