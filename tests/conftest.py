@@ -12,6 +12,7 @@ import sysconfig
 import pytest
 import trustme
 
+import sslx
 from implementations import MODULES
 
 
@@ -86,3 +87,20 @@ def mod(request):
                 pytest.skip(mark.kwargs["reason"])
     return MODULES[request.param]
 
+
+@pytest.fixture
+def client():
+    """A fresh sslx client context (PROTOCOL_TLS_CLIENT)."""
+    return sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+
+
+@pytest.fixture
+def server():
+    """A fresh sslx server context (PROTOCOL_TLS_SERVER)."""
+    return sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+
+
+@pytest.fixture
+def no_keylog_env(monkeypatch):
+    """No SSLKEYLOGFILE in the environment (the factories read it)."""
+    monkeypatch.delenv("SSLKEYLOGFILE", raising=False)
