@@ -1,6 +1,7 @@
 """Shared by the SSLContext tests (test_context*.py): comparing an operation's
 outcome on the stdlib and on sslx, contexts of both for one protocol.  (Their
 fixtures `client`, `server` and `no_keylog_env` are in conftest.py.)"""
+import ssl as stdlib_ssl
 import warnings
 
 import sslx
@@ -32,3 +33,12 @@ def both(stdlib_ssl, protocol_name):
     """A context of each module for the same protocol."""
     return (quiet(stdlib_ssl.SSLContext, getattr(stdlib_ssl, protocol_name)),
             quiet(sslx.SSLContext, getattr(sslx, protocol_name)))
+
+
+def first_cert_der(path):
+    """The DER bytes of the first certificate in a PEM file."""
+    with open(path) as f:
+        text = f.read()
+    begin = text.index("-----BEGIN CERTIFICATE-----")
+    end = text.index("-----END CERTIFICATE-----", begin) + len("-----END CERTIFICATE-----")
+    return stdlib_ssl.PEM_cert_to_DER_cert(text[begin:end])

@@ -17,6 +17,7 @@ import pytest
 
 import sslx
 from contexthelpers import PROTOCOL_NAMES, both, outcome
+from memhelpers import MemoryPair, make_contexts
 
 
 def settings(ctx):
@@ -114,12 +115,24 @@ def test_sni_callback_cycle_is_collected():
 
 # ---- the method table ----
 
-def test_python_level_methods_take_keywords(server):
-    server.set_alpn_protocols(alpn_protocols=["h2"])
-    server.set_servername_callback(server_name_callback=None)
-    with pytest.warns(DeprecationWarning):
-        with pytest.raises(NotImplementedError):
-            server.set_npn_protocols(npn_protocols=["h2"])
+def test_python_level_methods_take_keywords(mod, certs):
+    """The methods the stdlib writes in Python take their arguments by
+    keyword too, and what is set that way is what a handshake uses."""
+    client_ctx, server_ctx = make_contexts(mod, certs)
+    names = []
+    server_ctx.set_alpn_protocols(alpn_protocols=["h2"])
+    client_ctx.set_alpn_protocols(alpn_protocols=["http/1.1", "h2"])
+    server_ctx.set_servername_callback(
+        server_name_callback=lambda conn, name, ctx: names.append(name))
+    pair = MemoryPair(mod, client_ctx, server_ctx).handshake()
+    assert pair.client.selected_alpn_protocol() == pair.server.selected_alpn_protocol() == "h2"
+    assert names == ["localhost"]
+    server_ctx.set_servername_callback(server_name_callback=None)
+    assert server_ctx.sni_callback is None
+    if mod is sslx:     # the stdlib built without NPN trips over its own missing method
+        with pytest.warns(DeprecationWarning):
+            with pytest.raises(NotImplementedError):
+                server_ctx.set_npn_protocols(npn_protocols=["h2"])
 
 
 # ---- threads ----

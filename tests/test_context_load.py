@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 import sslx
-from contexthelpers import SERVER_AUTH_OID, both, outcome, quiet
-from memhelpers import MemoryPair, handshake_errors
+from contexthelpers import SERVER_AUTH_OID, both, first_cert_der, outcome, quiet
+from memhelpers import MemoryPair, handshake_errors, make_contexts
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +32,75 @@ def encrypted_key(tmp_path_factory, ca):
 
 # ---- load_cert_chain ----
 
-def test_load_cert_chain(certs, client, server):
-    server.load_cert_chain(certs.server_certfile)
-    server.load_cert_chain(certs.server_chainfile, certs.server_keyfile)
-    server.load_cert_chain(certfile=pathlib.Path(certs.server_chainfile),
-                           keyfile=os.fsencode(certs.server_keyfile))
-    client.load_cert_chain(certs.client_certfile)
+@pytest.mark.parametrize("form", ["combined file", "chain and key files",
+                                  "path-like and bytes names"])
+def test_load_cert_chain_presents_the_chain(mod, certs, form):
+    """However the files are named, the server presents the certificate it
+    loaded and a client trusting its CA verifies it (getpeercert() has a
+    subject only for a verified peer)."""
+    client_ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_verify_locations(certs.cafile)
+    server_ctx = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+    if form == "combined file":
+        assert server_ctx.load_cert_chain(certs.server_certfile) is None
+    elif form == "chain and key files":
+        server_ctx.load_cert_chain(certs.server_chainfile, certs.server_keyfile)
+    else:
+        server_ctx.load_cert_chain(certfile=pathlib.Path(certs.server_chainfile),
+                                   keyfile=os.fsencode(certs.server_keyfile))
+    pair = MemoryPair(mod, client_ctx, server_ctx).handshake()
+    assert pair.client.getpeercert(binary_form=True) == first_cert_der(certs.server_chainfile)
+    assert ("DNS", "localhost") in pair.client.getpeercert()["subjectAltName"]
 
 
-@pytest.mark.parametrize("password", ["secret", b"secret", bytearray(b"secret"),
-                                      lambda: "secret", lambda: b"secret",
-                                      lambda: bytearray(b"secret")])
-def test_load_cert_chain_passwords(encrypted_key, server, password):
+def test_load_cert_chain_on_a_client_presents_it(mod, certs):
+    """A client's chain is what a server that requires one receives; without
+    it that server refuses the client."""
+    bare_client, server_ctx = make_contexts(mod, certs, require_client_cert=True)
+    assert handshake_errors(mod, bare_client, server_ctx)[2] is not None
+    client_ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_verify_locations(certs.cafile)
+    client_ctx.load_cert_chain(certs.client_certfile)
+    pair = MemoryPair(mod, client_ctx, server_ctx).handshake()
+    assert pair.server.getpeercert(binary_form=True) == first_cert_der(certs.client_certfile)
+    subject = dict(rdn[0] for rdn in pair.server.getpeercert()["subject"])
+    assert subject["commonName"] == "client"
+
+
+# Each accepted form of password: (the right one, a wrong one).
+PASSWORDS = {
+    "str": ("secret", "wrong"),
+    "bytes": (b"secret", b"wrong"),
+    "bytearray": (bytearray(b"secret"), bytearray(b"wrong")),
+    "callable-str": (lambda: "secret", lambda: "wrong"),
+    "callable-bytes": (lambda: b"secret", lambda: b"wrong"),
+    "callable-bytearray": (lambda: bytearray(b"secret"), lambda: bytearray(b"wrong")),
+}
+
+
+@pytest.mark.parametrize("kind", list(PASSWORDS))
+def test_load_cert_chain_passwords(mod, stdlib_ssl, certs, encrypted_key, kind):
+    """The right password, in each accepted form, decrypts the key: the
+    server then presents its certificate and a client verifies it.  A wrong
+    one in the same form fails with the stdlib's SSLError, as in the stdlib."""
+    right, wrong = PASSWORDS[kind]
     certfile, keyfile = encrypted_key
-    server.load_cert_chain(certfile, keyfile, password=password)
+    failures = []
+    for module in (mod, stdlib_ssl):
+        with pytest.raises(stdlib_ssl.SSLError) as info:
+            module.SSLContext(module.PROTOCOL_TLS_SERVER).load_cert_chain(
+                certfile, keyfile, password=wrong)
+        failures.append((type(info.value), info.value.library, info.value.reason,
+                         info.value.errno, str(info.value).split(" (")[0]))
+    assert failures[0] == failures[1]
+    assert failures[0][0] is stdlib_ssl.SSLError
+    server_ctx = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(certfile, keyfile, password=right)
+    client_ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_verify_locations(certs.cafile)
+    pair = MemoryPair(mod, client_ctx, server_ctx).handshake()
+    assert pair.client.getpeercert(binary_form=True) == first_cert_der(certfile)
+    assert ("DNS", "localhost") in pair.client.getpeercert()["subjectAltName"]
 
 
 def test_password_callable_only_called_when_needed(certs, server):
@@ -201,12 +256,29 @@ def test_default_certs_match_stdlib(stdlib_ssl):
         assert outcome(std.load_default_certs, bad)[0] is TypeError
 
 
-def test_load_default_certs_accepts_any_oid_object(client):
+def test_load_default_certs_accepts_any_oid_object(stdlib_ssl, certs, tmp_path, monkeypatch,
+                                                   client):
+    """Any object whose `oid` is Purpose.SERVER_AUTH's loads the same CAs as
+    Purpose.SERVER_AUTH (sslx takes any object with an `oid`, as in
+    create_default_context; the stdlib only its own _ASN1Object): here the
+    one CA of SSL_CERT_FILE, which then verifies that CA's server."""
     class P:
         oid = SERVER_AUTH_OID
 
+    monkeypatch.setenv("SSL_CERT_FILE", certs.cafile)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no-such-dir"))
+    reference = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+    reference.load_default_certs(sslx.Purpose.SERVER_AUTH)
+    by_keyword = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
     client.load_default_certs(P())
-    client.load_default_certs(purpose=P())
+    by_keyword.load_default_certs(purpose=P())
+    expected = [stdlib_ssl.PEM_cert_to_DER_cert(certs.ca_pem)]
+    for ctx in (reference, client, by_keyword):
+        assert ctx.get_ca_certs(binary_form=True) == expected
+        assert ctx.cert_store_stats() == {"x509": 1, "crl": 0, "x509_ca": 1}
+    _, server_ctx = make_contexts(sslx, certs)
+    for ctx in (client, by_keyword):
+        MemoryPair(sslx, ctx, server_ctx).handshake()
 
 
 # ---- the shared default trust store (copy on write) ----

@@ -414,10 +414,20 @@ def test_wrong_side_refused(mod):
 
 
 def test_generic_context_takes_both(mod):
+    """A PROTOCOL_TLS context takes both callbacks and serves both ends."""
     with pytest.warns(DeprecationWarning):
         ctx = mod.SSLContext(mod.PROTOCOL_TLS)
-    assert ctx.set_psk_client_callback(any_cb) is None
-    assert ctx.set_psk_server_callback(any_cb, "hint") is None
+    seen = {}
+    assert ctx.set_psk_client_callback(
+        lambda hint: (seen.setdefault("hint", hint), ("id", KEY))[1]) is None
+    assert ctx.set_psk_server_callback(
+        lambda identity: (seen.setdefault("identity", identity), KEY)[1], "hint") is None
+    ctx.maximum_version = mod.TLSVersion.TLSv1_2
+    ctx.set_ciphers("PSK")
+    out = memory_handshake(mod, ctx, ctx)
+    assert out.ok, (out.client, out.server)
+    assert out.version == "TLSv1.2" and "PSK" in out.cipher
+    assert seen == {"hint": "hint", "identity": "id"}
 
 
 def test_argument_errors(mod):
@@ -462,15 +472,33 @@ def test_identity_hint_length_limit(mod):
         with pytest.raises(ValueError):
             server.set_psk_server_callback(any_cb, hint)
     assert server.set_psk_server_callback(None, "h" * 1000) is None
+    # The longest hints reach the client whole (TLS 1.2 sends the hint).
+    for hint in ("h" * 256, "é" * 128):
+        hints = []
+        c, s = contexts(mod, TLS12, lambda h: (hints.append(h), ("id", KEY))[1],
+                        lambda i: KEY, hint)
+        assert memory_handshake(mod, c, s).ok
+        assert hints == [hint]
+    # Removed with a hint too long to set: the server has no callback left.
+    s.set_psk_server_callback(None, "h" * 1000)
+    assert not memory_handshake(mod, c, s).ok
 
 
 def test_keywords_and_return_value(mod):
-    client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
-    server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
-    assert client.set_psk_client_callback(callback=any_cb) is None
-    assert server.set_psk_server_callback(callback=any_cb, identity_hint="h") is None
+    """Both setters take their arguments by keyword and return None; the
+    callbacks so set are the ones a handshake calls, and None removes them."""
+    seen = {}
+    client, server = contexts(mod, TLS12)
+    assert client.set_psk_client_callback(
+        callback=lambda hint: (seen.setdefault("hint", hint), ("id", KEY))[1]) is None
+    assert server.set_psk_server_callback(
+        callback=lambda identity: (seen.setdefault("identity", identity), KEY)[1],
+        identity_hint="h") is None
+    assert memory_handshake(mod, client, server).ok
+    assert seen == {"hint": "h", "identity": "id"}
     assert client.set_psk_client_callback(None) is None
     assert server.set_psk_server_callback(None) is None
+    assert not memory_handshake(mod, client, server).ok
 
 
 def test_signatures_match_stdlib():
