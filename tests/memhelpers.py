@@ -5,6 +5,8 @@ the same scenario can run against both and their outcomes be compared.
 The pump itself is the package's (sslx._memorypair.MemoryPair, shared with
 the fuzz targets and `sslx bench`); this module adds what tests ask of it.
 """
+import ssl as stdlib_ssl
+
 from sslx._memorypair import MemoryPair  # noqa: F401  (re-exported)
 
 
@@ -45,6 +47,30 @@ def handshake_errors(mod, client_ctx, server_ctx, **kwargs):
     pair = MemoryPair(mod, client_ctx, server_ctx, **kwargs)
     errors = settled_outcome(pair)
     return pair, errors["client"], errors["server"]
+
+
+def chains(mod, certs, side, client_cert=True, handshake=True, private=True):
+    """(verified, unverified) chains of one end of a fresh pair.  private:
+    through the internal _sslobj (Certificate objects or None, on every
+    version), else the public methods (DER lists; 3.13's API, which sslx
+    has on every version and the stdlib only from 3.13)."""
+    client, server = make_contexts(mod, certs, client_cert=client_cert,
+                                   require_client_cert=client_cert)
+    pair = MemoryPair(mod, client, server)
+    if handshake:
+        pair.handshake()
+    obj = pair.client if side == "client" else pair.server
+    if private:
+        obj = obj._sslobj
+    return obj.get_verified_chain(), obj.get_unverified_chain()
+
+
+def as_der(chain):
+    """A chain of Certificate objects or DER bytes as DER bytes (None stays)."""
+    if chain is None:
+        return chain
+    return [c if isinstance(c, bytes) else c.public_bytes(stdlib_ssl._ssl.ENCODING_DER)
+            for c in chain]
 
 
 def outcome_summary(exc):

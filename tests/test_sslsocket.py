@@ -1076,24 +1076,3 @@ def test_bad_hostname_detaches_and_closes(certs, hostname):
             ctx.wrap_socket(socket.socket(), server_hostname=hostname)
         gc.collect()
     assert not [x for x in w if issubclass(x.category, ResourceWarning)]
-
-
-def test_private_sslobj_like_stdlib(mod, certs, ref):
-    """SSLSocket._sslobj: None until connected, then the internal object
-    whose chain methods give Certificate objects (the private API code for
-    3.10-3.12 uses) while the public ones give DER bytes (3.13's API)."""
-    ctx, _ = make_contexts(mod, certs)
-    unconnected = ctx.wrap_socket(socket.socket(), server_hostname="localhost")
-    assert unconnected._sslobj is None
-    unconnected.close()
-    with tls_echo_server(ref) as srv:
-        with ctx.wrap_socket(socket.create_connection(srv.addr), server_hostname="localhost") as tls:
-            verified = tls._sslobj.get_verified_chain()
-            unverified = tls._sslobj.get_unverified_chain()
-            assert len(verified) == 2 and len(unverified) == 1
-            der = [c.public_bytes(stdlib_ssl._ssl.ENCODING_DER) for c in verified]
-            assert der[0] == tls.getpeercert(binary_form=True)
-            assert verified[0] == unverified[0] and verified[0] != verified[1]
-            if mod is sslx or sys.version_info >= (3, 13):
-                assert tls.get_verified_chain() == der
-        assert tls._sslobj is None
