@@ -176,19 +176,12 @@ def sslobject_client(data):
 
 
 def _handshaken_pair():
+    """A client and a server SSLObject after their handshake, over the
+    in-memory pump sslx's tests and benchmarks use."""
+    from sslx._memorypair import MemoryPair
     ctxs = _contexts()
-    c_in, c_out, s_in, s_out = (sslx.MemoryBIO() for _ in range(4))
-    client = ctxs["client"].wrap_bio(c_in, c_out, server_hostname="localhost")
-    server = ctxs["server"].wrap_bio(s_in, s_out, server_side=True)
-    for _ in range(10):
-        for end in (client, server):
-            try:
-                end.do_handshake()
-            except sslx.SSLWantReadError:
-                pass
-        s_in.write(c_out.read())
-        c_in.write(s_out.read())
-    return client, server, c_out, s_in
+    pair = MemoryPair(sslx, ctxs["client"], ctxs["server"]).handshake()
+    return pair.client, pair.server, pair.c_out, pair.s_in
 
 
 def sslobject_records(data):

@@ -11,6 +11,29 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# Source a child scenario starts with: a throwaway CA and a server
+# certificate for "localhost" made with trustme (paths `cafile`, `certfile`
+# in the directory `tmp`), and fresh sslx contexts that use them.
+CHILD_CONTEXTS = """
+import os, tempfile, trustme, sslx
+ca = trustme.CA()
+tmp = tempfile.mkdtemp()
+cafile = os.path.join(tmp, "ca.pem")
+ca.cert_pem.write_to_path(cafile)
+certfile = os.path.join(tmp, "server.pem")
+ca.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(certfile)
+
+def server_context():
+    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(certfile)
+    return ctx
+
+def client_context():
+    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile)
+    return ctx
+"""
+
 
 def run_child(source, timeout=120):
     """Run `source` (dedented) with the tests' import path; return its

@@ -1,4 +1,5 @@
-"""Shared fixtures: the stdlib module to compare against, test certificates.
+"""Shared fixtures: the implementations to run on (`mod`: sslx and the
+stdlib), the stdlib module to compare against, test certificates.
 
 Certificates come from trustme (made fresh for each test session, valid for
 years, never expiring during the project's life) and from CPython's own
@@ -12,6 +13,7 @@ import pytest
 import trustme
 
 import sslx
+from implementations import MODULES
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +72,35 @@ def cpython_certdata():
     pytest.fail("CPython's test certificates are not installed with this interpreter")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "stdlib_requires(condition, reason): run the stdlib variant of a test "
+        "using the `mod` fixture only where condition is true (else skip it with reason)")
+
+
+@pytest.fixture(params=list(MODULES))
+def mod(request):
+    """Each test runs on sslx and on the stdlib ssl: same expectations."""
+    if request.param == "stdlib":
+        for mark in request.node.iter_markers("stdlib_requires"):
+            if not mark.args[0]:
+                pytest.skip(mark.kwargs["reason"])
+    return MODULES[request.param]
+
+
 @pytest.fixture
-def sslx_module():
-    return sslx
+def client():
+    """A fresh sslx client context (PROTOCOL_TLS_CLIENT)."""
+    return sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+
+
+@pytest.fixture
+def server():
+    """A fresh sslx server context (PROTOCOL_TLS_SERVER)."""
+    return sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
+
+
+@pytest.fixture
+def no_keylog_env(monkeypatch):
+    """No SSLKEYLOGFILE in the environment (the factories read it)."""
+    monkeypatch.delenv("SSLKEYLOGFILE", raising=False)

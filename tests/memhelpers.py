@@ -1,9 +1,11 @@
 """In-memory TLS for tests: two SSLObjects pumping MemoryBIOs, one thread,
 no sockets.  Works with any ssl-like module (sslx or the stdlib `ssl`), so
 the same scenario can run against both and their outcomes be compared.
-"""
-import pytest
 
+The pump itself is the package's (sslx._memorypair.MemoryPair, shared with
+the fuzz targets and `sslx bench`); this module adds what tests ask of it.
+"""
+import ssl as stdlib_ssl
 
 from sslx._memorypair import MemoryPair  # noqa: F401  (re-exported)
 
@@ -22,16 +24,53 @@ def make_contexts(mod, certs, client_cert=False, require_client_cert=False):
     return client, server
 
 
-def need(obj, attr):
-    """Skip when an SSLContext feature owned by another part of sslx is not
-    on this branch yet (reported, never a silent pass)."""
-    if not hasattr(obj, attr):
-        pytest.skip(f"{type(obj).__name__}.{attr} is not implemented on this branch")
-
-
 def set_max_version(mod, ctx, name):
-    need(ctx, "maximum_version")
     ctx.maximum_version = getattr(mod.TLSVersion, name)
+
+
+def settled_outcome(pair, rounds=20):
+    """pair.handshake_outcome(), and a check that each side reported as
+    not failed really finished (MemoryPair does not tell "done" from "still
+    waiting"; version() is None until a handshake is complete).  Returns
+    {"client": exc or None, "server": exc or None}."""
+    errors = pair.handshake_outcome(rounds)
+    for name in ("client", "server"):
+        if errors[name] is None and getattr(pair, name).version() is None:
+            raise AssertionError("the %s's handshake neither finished nor failed in %d rounds"
+                                 % (name, rounds))
+    return errors
+
+
+def handshake_errors(mod, client_ctx, server_ctx, **kwargs):
+    """A fresh MemoryPair (kwargs as MemoryPair's) driven until both ends
+    finished or failed: (pair, client error or None, server error or None)."""
+    pair = MemoryPair(mod, client_ctx, server_ctx, **kwargs)
+    errors = settled_outcome(pair)
+    return pair, errors["client"], errors["server"]
+
+
+def chains(mod, certs, side, client_cert=True, handshake=True, private=True):
+    """(verified, unverified) chains of one end of a fresh pair.  private:
+    through the internal _sslobj (Certificate objects or None, on every
+    version), else the public methods (DER lists; 3.13's API, which sslx
+    has on every version and the stdlib only from 3.13)."""
+    client, server = make_contexts(mod, certs, client_cert=client_cert,
+                                   require_client_cert=client_cert)
+    pair = MemoryPair(mod, client, server)
+    if handshake:
+        pair.handshake()
+    obj = pair.client if side == "client" else pair.server
+    if private:
+        obj = obj._sslobj
+    return obj.get_verified_chain(), obj.get_unverified_chain()
+
+
+def as_der(chain):
+    """A chain of Certificate objects or DER bytes as DER bytes (None stays)."""
+    if chain is None:
+        return chain
+    return [c if isinstance(c, bytes) else c.public_bytes(stdlib_ssl._ssl.ENCODING_DER)
+            for c in chain]
 
 
 def outcome_summary(exc):
@@ -45,13 +84,3 @@ def outcome_summary(exc):
         "verify_code": getattr(exc, "verify_code", None),
         "verify_message": getattr(exc, "verify_message", None),
     }
-
-
-@pytest.fixture(params=["sslx", "stdlib"])
-def mod(request):
-    """Each test runs on sslx and on the stdlib ssl: same expectations."""
-    if request.param == "sslx":
-        import sslx
-        return sslx
-    import ssl
-    return ssl

@@ -5,6 +5,7 @@ import ssl as stdlib
 import pytest
 
 import sslx
+from memhelpers import MemoryPair
 
 gen = sslx._sslx._generate_certificate
 
@@ -15,23 +16,8 @@ def stdlib_handshake(server_pem, ca_pem, hostname, tmp_path):
     server_ctx = stdlib.SSLContext(stdlib.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(str(tmp_path / "server.pem"))
     client_ctx = stdlib.create_default_context(cadata=ca_pem)
-    bios = [stdlib.MemoryBIO() for _ in range(4)]
-    server = server_ctx.wrap_bio(bios[0], bios[1], server_side=True)
-    client = client_ctx.wrap_bio(bios[2], bios[3], server_hostname=hostname)
-    done = set()
-    for _ in range(20):
-        for name, end in (("c", client), ("s", server)):
-            if name not in done:
-                try:
-                    end.do_handshake()
-                    done.add(name)
-                except stdlib.SSLWantReadError:
-                    pass
-        bios[0].write(bios[3].read())
-        bios[2].write(bios[1].read())
-        if done == {"c", "s"}:
-            return client.getpeercert()
-    raise AssertionError("handshake did not finish")
+    pair = MemoryPair(stdlib, client_ctx, server_ctx, server_hostname=hostname).handshake()
+    return pair.client.getpeercert()
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,7 @@ import time
 
 import pytest
 
-from memhelpers import mod  # noqa: F401  (fixture)
 
-# On a branch where SSLSocket is still the placeholder, the sslx variants
-# cannot run: they fail with NotImplementedError, marked here.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 

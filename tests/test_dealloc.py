@@ -16,7 +16,7 @@ import warnings
 import pytest
 
 import sslx
-from childhelpers import run_child
+from childhelpers import CHILD_CONTEXTS, run_child
 from memhelpers import make_contexts
 
 
@@ -44,16 +44,12 @@ def test_unclosed_sslsocket_resurrected_by_its_warning(certs):
 
 @pytest.mark.parametrize("kind", ["SSLObject", "SSLSocket", "SSLContext"])
 def test_subclass_del_resurrects(kind):
-    out = run_child("""
-import gc, socket, sys, trustme, tempfile, os, sslx
+    out = run_child(CHILD_CONTEXTS + """
+import gc, socket
 from memhelpers import MemoryPair
 kind = %r
 saved = []
-ca = trustme.CA(); leaf = ca.issue_cert("localhost"); tmp = tempfile.mkdtemp()
-cafile = os.path.join(tmp, "ca.pem"); ca.cert_pem.write_to_path(cafile)
-certfile = os.path.join(tmp, "s.pem"); leaf.private_key_and_cert_chain_pem.write_to_path(certfile)
-server_ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER); server_ctx.load_cert_chain(certfile)
-client_ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT); client_ctx.load_verify_locations(cafile)
+server_ctx, client_ctx = server_context(), client_context()
 class Keep:
     def __del__(self):
         saved.append(self)

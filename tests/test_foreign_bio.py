@@ -7,18 +7,13 @@ import pytest
 
 import sslx
 
-from memhelpers import MemoryPair
+from memhelpers import MemoryPair, make_contexts
 
 
 @pytest.fixture
 def ctxs(certs):
-    def make(mod):
-        server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
-        server.load_cert_chain(certs.server_certfile)
-        client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
-        client.load_verify_locations(certs.cafile)
-        return client, server
-    return make
+    """mod -> (client context, server context)."""
+    return lambda mod: make_contexts(mod, certs)
 
 
 def exchange(mod, ctxs):
@@ -126,8 +121,6 @@ def test_negative_pending_counts_as_nothing_known(ctxs, pending):
         eof = property(lambda self: self.inner.eof)
 
     client_ctx, server_ctx = ctxs(sslx)
-    pair = MemoryPair(sslx, client_ctx, server_ctx)
-    pair.c_in = OddPending()
-    pair.client = client_ctx.wrap_bio(pair.c_in, pair.c_out, server_hostname="localhost")
-    pair.handshake()
+    bios = (OddPending(), sslx.MemoryBIO(), sslx.MemoryBIO(), sslx.MemoryBIO())
+    pair = MemoryPair(sslx, client_ctx, server_ctx, bios=bios).handshake()
     assert pair.send(pair.server, pair.client, b"x" * 40000) == b"x" * 40000

@@ -18,9 +18,9 @@ import threading
 import pytest
 
 import sslx
+from implementations import MODULES
 from memhelpers import MemoryPair
 
-MODULES = {"sslx": sslx, "stdlib": stdlib_ssl}
 TIMEOUT = 5
 
 
@@ -127,12 +127,7 @@ def record_from_server(mod, f, mutate):
     """Handshake, then the server writes one application record; the
     client gets mutate(record) and reads."""
     pair = handshaken_pair(mod, f)
-    # TLS 1.3 tickets still in flight: let the client consume them first
-    pair.transfer()
-    try:
-        pair.client.read(1)
-    except mod.SSLWantReadError:
-        pass
+    pair.client_reads_ticket()      # TLS 1.3 tickets still in flight: consumed first
     pair.server.write(b"application data " * 4)
     record = pair.s_out.read()
     pair.c_in.write(mutate(record))
@@ -308,7 +303,6 @@ def unraisable_quiet(fn):
     """Callbacks that fail report through sys.unraisablehook; keep the
     report out of the test output but let the handshake outcome through."""
     def wrapper(mod, f):
-        import sys
         saved = sys.unraisablehook
         sys.unraisablehook = lambda *a: None
         try:
@@ -732,7 +726,6 @@ def test_battery_does_not_leak(files):
 if __name__ == "__main__":
     # The child process of the socket_outcomes fixture (CAFILE SERVERFILE)
     # or of test_battery_does_not_leak under ASan (--battery FILES-JSON).
-    import sys
     import warnings
     warnings.simplefilter("ignore")
     if sys.argv[1] == "--battery":

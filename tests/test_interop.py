@@ -18,7 +18,6 @@ import signal
 import socket
 import ssl as stdlib_ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ import time
 import pytest
 
 import sslx
+from implementations import MODULES
 
 OPENSSL = shutil.which("openssl")
 GNUTLS_SERV = shutil.which("gnutls-serv")
@@ -35,7 +35,6 @@ needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl CLI not inst
 needs_gnutls = pytest.mark.skipif(GNUTLS_SERV is None or GNUTLS_CLI is None,
                                   reason="GnuTLS CLI not installed (package gnutls-bin)")
 
-MODULES = {"sslx": sslx, "stdlib": stdlib_ssl}
 VERSIONS = ["1.2", "1.3"]
 START_TIMEOUT = 10
 RUN_TIMEOUT = 20
@@ -186,6 +185,28 @@ def recv_line(tls):
             break
         data += piece
     return data
+
+
+def over_socket(mod, raw, incoming, outgoing):
+    """A runner for an SSLObject's operations whose MemoryBIOs travel over
+    the socket `raw` (which has a timeout): run(op, *args) retries op while
+    it wants to read, sending what it wrote and feeding what arrives (the
+    socket's EOF as the BIO's), then sends what the last call wrote."""
+    def run(op, *args):
+        while True:
+            try:
+                result = op(*args)
+            except mod.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                data = raw.recv(65536)
+                if data:
+                    incoming.write(data)
+                else:
+                    incoming.write_eof()
+                continue
+            raw.sendall(outgoing.read())
+            return result
+    return run
 
 
 def outcome(fn, *args):
@@ -411,20 +432,7 @@ def test_sslobject_client_sees_zero_return_from_openssl_server(certs, version):
         incoming, outgoing = mod.MemoryBIO(), mod.MemoryBIO()
         obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
         with socket.create_connection(("127.0.0.1", port), timeout=RUN_TIMEOUT) as raw:
-            def pump(op, *args):
-                while True:
-                    try:
-                        result = op(*args)
-                    except mod.SSLWantReadError:
-                        raw.sendall(outgoing.read())
-                        data = raw.recv(65536)
-                        if data:
-                            incoming.write(data)
-                        else:
-                            incoming.write_eof()
-                        continue
-                    raw.sendall(outgoing.read())
-                    return result
+            pump = over_socket(mod, raw, incoming, outgoing)
             pump(obj.do_handshake)
             pump(obj.write, b"GET / HTTP/1.0\r\n\r\n")
             total = 0
@@ -738,21 +746,7 @@ def test_sslobject_server_sees_close_notify_from_gnutls_client(certs, version):
         def serve(raw, mod=mod, ctx=ctx):
             incoming, outgoing = mod.MemoryBIO(), mod.MemoryBIO()
             obj = ctx.wrap_bio(incoming, outgoing, server_side=True)
-
-            def pump(op, *args):
-                while True:
-                    try:
-                        result = op(*args)
-                    except mod.SSLWantReadError:
-                        raw.sendall(outgoing.read())
-                        data = raw.recv(65536)
-                        if data:
-                            incoming.write(data)
-                        else:
-                            incoming.write_eof()
-                        continue
-                    raw.sendall(outgoing.read())
-                    return result
+            pump = over_socket(mod, raw, incoming, outgoing)
             pump(obj.do_handshake)
             line = b""
             while not line.endswith(b"\n"):

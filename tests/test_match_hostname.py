@@ -217,6 +217,8 @@ def test_keyword_arguments():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         assert sslx.match_hostname(cert=subj("a.com"), hostname="a.com") is None
+        with pytest.raises(sslx.CertificateError, match="'b.com'"):
+            sslx.match_hostname(cert=subj("a.com"), hostname="b.com")
 
 
 # ---- _inet_paton -------------------------------------------------------------

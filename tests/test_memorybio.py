@@ -6,7 +6,6 @@ import ssl as stdlib_ssl
 import pytest
 
 import sslx
-from memhelpers import mod  # noqa: F401  (fixture)
 
 
 def test_read_write_fifo(mod):

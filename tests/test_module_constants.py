@@ -1,5 +1,6 @@
-"""Module-level constants, enums and exception classes, compared with the
-stdlib ssl module on the same interpreter (which links the same OpenSSL)."""
+"""Module-level constants and enums, compared with the stdlib ssl module on
+the same interpreter (which links the same OpenSSL).  The exception classes
+are test_errors.py's."""
 import enum
 import ssl as stdlib
 
@@ -70,42 +71,6 @@ def test_module_constants_are_enum_members():
 def test_get_protocol_name():
     assert sslx.get_protocol_name(sslx.PROTOCOL_TLS_CLIENT) == "PROTOCOL_TLS_CLIENT"
     assert sslx.get_protocol_name(12345) == "<unknown>"
-
-
-class TestExceptions:
-    NAMES = ["SSLError", "SSLZeroReturnError", "SSLWantReadError", "SSLWantWriteError",
-             "SSLSyscallError", "SSLEOFError", "SSLCertVerificationError"]
-
-    @pytest.mark.parametrize("name", NAMES)
-    def test_is_the_stdlib_class_so_stdlib_code_catches_it(self, name):
-        assert issubclass(getattr(sslx, name), getattr(stdlib, name))
-
-    def test_hierarchy(self):
-        assert issubclass(sslx.SSLError, OSError)
-        for name in self.NAMES[1:]:
-            assert issubclass(getattr(sslx, name), sslx.SSLError)
-        assert issubclass(sslx.SSLCertVerificationError, ValueError)
-        assert sslx.CertificateError is sslx.SSLCertVerificationError
-
-    def test_str_and_errno_shape(self):
-        e = sslx.SSLError(1, "some message")
-        assert str(e) == "some message"
-        assert e.errno == 1 and e.strerror == "some message"
-
-    @pytest.mark.parametrize("content", ["not a certificate\n", ""])
-    def test_library_reason_errno_like_stdlib(self, tmp_path, content):
-        bad = tmp_path / "bad.pem"
-        bad.write_text(content)
-        errors = []
-        for mod in (sslx, stdlib):
-            ctx = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
-            with pytest.raises(mod.SSLError) as info:
-                ctx.load_cert_chain(str(bad))
-            errors.append(info.value)
-        ours, theirs = errors
-        assert (ours.library, ours.reason, ours.errno) == (theirs.library, theirs.reason,
-                                                           theirs.errno)
-        assert str(ours).split(" (")[0] == str(theirs).split(" (")[0]
 
 
 @pytest.mark.parametrize("name", ["MemoryBIO", "SSLSession"])

@@ -17,6 +17,7 @@ import weakref
 import pytest
 
 import sslx
+from memhelpers import MemoryPair, handshake_errors
 from sockhelpers import ThreadedServer, recv_exactly
 
 STDLIB_HAS_PSK = hasattr(stdlib.SSLContext, "set_psk_client_callback")
@@ -25,8 +26,9 @@ TLS12, TLS13 = "TLSv1_2", "TLSv1_3"
 
 needs_stdlib_psk = pytest.mark.skipif(not STDLIB_HAS_PSK,
                                       reason="the stdlib has TLS-PSK from Python 3.13")
-IMPLEMENTATIONS = [pytest.param(sslx, id="sslx"),
-                   pytest.param(stdlib, id="stdlib", marks=needs_stdlib_psk)]
+# Tests taking the `mod` fixture run on both; the stdlib's variant needs 3.13.
+pytestmark = pytest.mark.stdlib_requires(STDLIB_HAS_PSK,
+                                         reason="the stdlib has TLS-PSK from Python 3.13")
 VERSIONS = [TLS12, TLS13]
 
 
@@ -66,29 +68,12 @@ class Outcome:
         return type(self.client), type(self.server)
 
 
-def memory_handshake(mod, client_ctx, server_ctx, rounds=20):
-    """Both ends over MemoryBIOs in this thread."""
-    c_in, c_out, s_in, s_out = (mod.MemoryBIO() for _ in range(4))
-    client = client_ctx.wrap_bio(c_in, c_out)
-    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    done = {}
-    for _ in range(rounds):
-        for name, obj in (("client", client), ("server", server)):
-            if name in done:
-                continue
-            try:
-                obj.do_handshake()
-                done[name] = None
-            except mod.SSLWantReadError:
-                pass
-            except Exception as exc:
-                done[name] = exc
-        s_in.write(c_out.read())
-        c_in.write(s_out.read())
-        if len(done) == 2:
-            break
-    assert len(done) == 2, "handshake neither finished nor failed"
-    return Outcome(done["client"], done["server"], client)
+def memory_handshake(mod, client_ctx, server_ctx):
+    """Both ends over MemoryBIOs in this thread (no server_hostname: the
+    client verifies nothing)."""
+    pair, client_error, server_error = handshake_errors(mod, client_ctx, server_ctx,
+                                                        server_hostname=None)
+    return Outcome(client_error, server_error, pair.client)
 
 
 @pytest.fixture
@@ -113,7 +98,6 @@ def test_has_psk():
 
 # ---- successful handshakes over MemoryBIO ----
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_tls12_psk_handshake(mod):
     seen = {}
 
@@ -133,7 +117,6 @@ def test_tls12_psk_handshake(mod):
     assert seen == {"hint": "identity-hint", "identity": "client-identity"}
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_tls13_psk_handshake_without_certificate(mod):
     """TLS 1.3 uses the key through a SHA-256 suite; the server has no
     certificate at all, and the hint is not sent in TLS 1.3."""
@@ -155,7 +138,6 @@ def test_tls13_psk_handshake_without_certificate(mod):
     assert seen == {"hint": None, "identity": "client-identity"}
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_utf8_identity_and_hint(mod, version):
     seen = {}
@@ -174,7 +156,6 @@ def test_utf8_identity_and_hint(mod, version):
     assert seen["hint"] == ("身份暗示" if version == TLS12 else None)
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_no_or_empty_hint_reaches_client_as_none(mod):
     for hint in (None, ""):
         hints = []
@@ -184,7 +165,6 @@ def test_no_or_empty_hint_reaches_client_as_none(mod):
         assert hints == [None]
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_tls12_identity_none_reaches_server_as_none(mod):
     identities = []
     c, s = contexts(mod, TLS12, lambda h: (None, KEY),
@@ -193,7 +173,6 @@ def test_tls12_identity_none_reaches_server_as_none(mod):
     assert identities == [None]
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_tls13_needs_an_identity(mod):
     """OpenSSL cannot offer a TLS 1.3 PSK without an identity."""
     out = memory_handshake(mod, *contexts(mod, TLS13, lambda h: (None, KEY), lambda i: KEY))
@@ -201,7 +180,6 @@ def test_tls13_needs_an_identity(mod):
     assert isinstance(out.client, mod.SSLError)
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_identity_as_bytes(mod, version):
     identities = []
@@ -211,7 +189,6 @@ def test_identity_as_bytes(mod, version):
     assert identities == ["raw-id"]
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_longest_identity_and_key(mod, version):
     """255 identity bytes (OpenSSL's buffer holds 256 with the NUL) and
@@ -402,7 +379,6 @@ def test_identity_not_utf8_fails_without_report(version, unraisable):
     assert unraisable == []
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_one_side_without_callback_fails(mod, version):
     for client_cb, server_cb in ((None, lambda i: KEY), (lambda h: ("id", KEY), None)):
@@ -411,7 +387,6 @@ def test_one_side_without_callback_fails(mod, version):
         assert isinstance(out.client, mod.SSLError)
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_tls12_needs_psk_cipher_suites(mod):
     """The default cipher list has no PSK suites: TLS 1.2 PSK needs
     set_ciphers(), TLS 1.3 does not."""
@@ -426,7 +401,6 @@ def any_cb(*args):
     return None
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_wrong_side_refused(mod):
     client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
     server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
@@ -439,15 +413,23 @@ def test_wrong_side_refused(mod):
             server.set_psk_client_callback(cb)
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_generic_context_takes_both(mod):
+    """A PROTOCOL_TLS context takes both callbacks and serves both ends."""
     with pytest.warns(DeprecationWarning):
         ctx = mod.SSLContext(mod.PROTOCOL_TLS)
-    assert ctx.set_psk_client_callback(any_cb) is None
-    assert ctx.set_psk_server_callback(any_cb, "hint") is None
+    seen = {}
+    assert ctx.set_psk_client_callback(
+        lambda hint: (seen.setdefault("hint", hint), ("id", KEY))[1]) is None
+    assert ctx.set_psk_server_callback(
+        lambda identity: (seen.setdefault("identity", identity), KEY)[1], "hint") is None
+    ctx.maximum_version = mod.TLSVersion.TLSv1_2
+    ctx.set_ciphers("PSK")
+    out = memory_handshake(mod, ctx, ctx)
+    assert out.ok, (out.client, out.server)
+    assert out.version == "TLSv1.2" and "PSK" in out.cipher
+    assert seen == {"hint": "hint", "identity": "id"}
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_argument_errors(mod):
     client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
     server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
@@ -480,7 +462,6 @@ def test_argument_errors(mod):
         server.set_psk_server_callback(any_cb, "\udc80")
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_identity_hint_length_limit(mod):
     """256 UTF-8 bytes at most (OpenSSL's limit); removing the callback
     ignores the hint."""
@@ -491,16 +472,33 @@ def test_identity_hint_length_limit(mod):
         with pytest.raises(ValueError):
             server.set_psk_server_callback(any_cb, hint)
     assert server.set_psk_server_callback(None, "h" * 1000) is None
+    # The longest hints reach the client whole (TLS 1.2 sends the hint).
+    for hint in ("h" * 256, "é" * 128):
+        hints = []
+        c, s = contexts(mod, TLS12, lambda h: (hints.append(h), ("id", KEY))[1],
+                        lambda i: KEY, hint)
+        assert memory_handshake(mod, c, s).ok
+        assert hints == [hint]
+    # Removed with a hint too long to set: the server has no callback left.
+    s.set_psk_server_callback(None, "h" * 1000)
+    assert not memory_handshake(mod, c, s).ok
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_keywords_and_return_value(mod):
-    client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
-    server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
-    assert client.set_psk_client_callback(callback=any_cb) is None
-    assert server.set_psk_server_callback(callback=any_cb, identity_hint="h") is None
+    """Both setters take their arguments by keyword and return None; the
+    callbacks so set are the ones a handshake calls, and None removes them."""
+    seen = {}
+    client, server = contexts(mod, TLS12)
+    assert client.set_psk_client_callback(
+        callback=lambda hint: (seen.setdefault("hint", hint), ("id", KEY))[1]) is None
+    assert server.set_psk_server_callback(
+        callback=lambda identity: (seen.setdefault("identity", identity), KEY)[1],
+        identity_hint="h") is None
+    assert memory_handshake(mod, client, server).ok
+    assert seen == {"hint": "h", "identity": "id"}
     assert client.set_psk_client_callback(None) is None
     assert server.set_psk_server_callback(None) is None
+    assert not memory_handshake(mod, client, server).ok
 
 
 def test_signatures_match_stdlib():
@@ -515,7 +513,6 @@ def test_signatures_match_stdlib():
 
 # ---- replacing and removing callbacks ----
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_replacing_callbacks(mod, version):
     calls = []
@@ -527,7 +524,6 @@ def test_replacing_callbacks(mod, version):
     assert calls == ["client", "server"]
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_removing_callbacks(mod, version):
     calls = []
@@ -548,27 +544,14 @@ def test_callback_removed_after_wrap_is_not_called(version):
     callable is never called and the handshake fails cleanly."""
     calls = []
     c, s = contexts(sslx, version, lambda h: ("id", KEY), lambda i: (calls.append(i), KEY)[1])
-    c_in, c_out, s_in, s_out = (sslx.MemoryBIO() for _ in range(4))
-    client = c.wrap_bio(c_in, c_out)
-    server = s.wrap_bio(s_in, s_out, server_side=True)
+    pair = MemoryPair(sslx, c, s, server_hostname=None)
     with pytest.raises(sslx.SSLWantReadError):
-        client.do_handshake()
+        pair.client.do_handshake()
     with pytest.raises(sslx.SSLWantReadError):
-        server.do_handshake()      # creates the server's SSL with the callback
+        pair.server.do_handshake()      # creates the server's SSL with the callback
     s.set_psk_server_callback(None)
-    s_in.write(c_out.read())
-    with pytest.raises(sslx.SSLError):
-        for _ in range(5):
-            try:
-                server.do_handshake()
-            except sslx.SSLWantReadError:
-                pass
-            c_in.write(s_out.read())
-            try:
-                client.do_handshake()
-            except sslx.SSLWantReadError:
-                pass
-            s_in.write(c_out.read())
+    errors = pair.handshake_outcome()
+    assert isinstance(errors["server"], sslx.SSLError)
     assert calls == []
 
 
@@ -726,7 +709,6 @@ def test_socket_handshake(client_mod, server_mod, version):
                     "identity": "sock-client"}
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_socket_wrong_key(mod, version):
     client_ctx, server_ctx = contexts(mod, version, lambda h: ("id", b"\xca\xfe"),
@@ -739,7 +721,6 @@ def test_socket_wrong_key(mod, version):
     assert len(server.results) == 1 and isinstance(server.results[0], stdlib.SSLError)
 
 
-@pytest.mark.parametrize("mod", IMPLEMENTATIONS)
 def test_message_callback_exception_survives_psk_callbacks(mod):
     """An exception a _msg_callback raised earlier in the handshake is the
     one the handshake raises, though the PSK callbacks ran after it."""

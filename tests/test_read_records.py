@@ -162,17 +162,9 @@ def handshaken_over(certs, s_in):
     (client, server, the client's outgoing BIO)."""
     client_ctx, server_ctx = make_contexts(sslx, certs)
     c_in, c_out, s_out = (stdlib_ssl.MemoryBIO() for _ in range(3))
-    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
-    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    for _ in range(10):
-        for end in (client, server):
-            try:
-                end.do_handshake()
-            except sslx.SSLWantReadError:
-                pass
-        s_in.write(c_out.read())
-        c_in.write(s_out.read())
-    return client, server, c_out
+    pair = MemoryPair(sslx, client_ctx, server_ctx, bios=(c_in, c_out, s_in, s_out))
+    pair.handshake()
+    return pair.client, pair.server, c_out
 
 
 class RaisingBIO:

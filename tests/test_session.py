@@ -6,7 +6,7 @@ import gc
 import pytest
 
 import sslx
-from memhelpers import MemoryPair, make_contexts, mod, set_max_version  # noqa: F401
+from memhelpers import MemoryPair, make_contexts, set_max_version
 
 VERSIONS = ["TLSv1_2", "TLSv1_3"]
 

@@ -15,8 +15,8 @@ import weakref
 import pytest
 
 import sslx
-from memhelpers import (MemoryPair, make_contexts, mod, need,  # noqa: F401
-                        outcome_summary, set_max_version)
+from memhelpers import (MemoryPair, as_der, chains, make_contexts, outcome_summary,
+                        set_max_version)
 
 VERSIONS = ["TLSv1_2", "TLSv1_3"]
 
@@ -297,7 +297,6 @@ def test_missing_client_certificate_same_as_stdlib(certs, version):
 
 def test_alpn(mod, certs):
     client, server = make_contexts(mod, certs)
-    need(client, "set_alpn_protocols")
     client.set_alpn_protocols(["h2", "http/1.1"])
     server.set_alpn_protocols(["http/1.1"])
     p = MemoryPair(mod, client, server).handshake()
@@ -307,7 +306,6 @@ def test_alpn(mod, certs):
 
 def test_sni_callback_sees_name_and_switches_context(mod, certs, bad_certs):
     client, server = make_contexts(mod, certs)
-    need(server, "sni_callback")
     client.load_verify_locations(bad_certs.other_cafile)
     other = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
     other.load_cert_chain(bad_certs.unknown_ca)
@@ -330,7 +328,6 @@ def test_sni_callback_sees_name_and_switches_context(mod, certs, bad_certs):
 
 def test_ip_address_not_sent_as_sni(mod, certs):
     client, server = make_contexts(mod, certs)
-    need(server, "sni_callback")
     seen = []
     server.sni_callback = lambda obj, name, ctx: seen.append(name)
     MemoryPair(mod, client, server, server_hostname="127.0.0.1").handshake()
@@ -415,7 +412,6 @@ def test_tls_unique(mod, certs, version):
 
 def test_post_handshake_auth(mod, certs):
     client, server = make_contexts(mod, certs, client_cert=True)
-    need(client, "post_handshake_auth")
     client.post_handshake_auth = True
     server.post_handshake_auth = True
     server.verify_mode = mod.CERT_OPTIONAL
@@ -464,7 +460,6 @@ def test_side_must_match_protocol(mod, certs):
 
 def test_sslobject_class_subclass(mod, certs):
     client, server = make_contexts(mod, certs)
-    need(client, "sslobject_class")
 
     class MyObject(mod.SSLObject):
         extra = "mine"
@@ -496,11 +491,7 @@ def test_mixed_bios_and_foreign_eof(certs):
     client, server = make_contexts(sslx, certs)
     c_in, c_out = stdlib_ssl.MemoryBIO(), sslx.MemoryBIO()
     s_in, s_out = sslx.MemoryBIO(), stdlib_ssl.MemoryBIO()
-    p = MemoryPair(sslx, client, server)
-    p.c_in, p.c_out, p.s_in, p.s_out = c_in, c_out, s_in, s_out
-    p.client = client.wrap_bio(c_in, c_out, server_hostname="localhost")
-    p.server = server.wrap_bio(s_in, s_out, server_side=True)
-    p.handshake()
+    p = MemoryPair(sslx, client, server, bios=(c_in, c_out, s_in, s_out)).handshake()
     c_in.write_eof()
     with pytest.raises(sslx.SSLEOFError):
         p.client.read()
@@ -617,16 +608,6 @@ def test_asyncio_streams_over_sslx(certs):
     assert isinstance(obj, sslx.SSLObject)
 
 
-def test_private_sslobj_alias(certs):
-    """Code written for the stdlib peeks at SSLObject._sslobj (and its
-    .owner, the SSLObject); sslx's view of the connection answers for both."""
-    client, server = make_contexts(sslx, certs)
-    p = MemoryPair(sslx, client, server)
-    assert p.client._sslobj is not None and p.client._sslobj.owner is p.client
-    p.handshake()
-    assert p.client._sslobj.context is client
-
-
 @pytest.mark.parametrize("version", VERSIONS)
 def test_shared_ciphers_same_as_stdlib(certs, version):
     """Both ends' lists intersected, in the client's order (spec: "ciphers
@@ -644,104 +625,20 @@ def test_shared_ciphers_same_as_stdlib(certs, version):
     assert names[0] and not any("AES128" in n and not n.startswith("TLS_") for n in names[0])
 
 
-# ---- certificate chains ----
-
-def _chains(m, certs, side, client_cert=True, handshake=True, private=True):
-    """(verified, unverified) chains of one end.  private: through the
-    internal _sslobj (Certificate objects or None, on every version), else
-    the public methods (DER lists; 3.13's API, which sslx has on every
-    version and the stdlib only from 3.13)."""
-    client, server = make_contexts(m, certs, client_cert=client_cert,
-                                   require_client_cert=client_cert)
-    p = MemoryPair(m, client, server)
-    if handshake:
-        p.handshake()
-    obj = p.client if side == "client" else p.server
-    if private:
-        obj = obj._sslobj
-    return obj.get_verified_chain(), obj.get_unverified_chain()
-
-
-def _as_der(chain):
-    if chain is None:
-        return chain
-    return [c if isinstance(c, bytes) else c.public_bytes(stdlib_ssl._ssl.ENCODING_DER)
-            for c in chain]
-
-
-@pytest.mark.parametrize("side", ["client", "server"])
-@pytest.mark.parametrize("client_cert", [True, False])
-def test_chains_same_as_stdlib(certs, side, client_cert):
-    ours = [_as_der(c) for c in _chains(sslx, certs, side, client_cert)]
-    theirs = [_as_der(c) for c in _chains(stdlib_ssl, certs, side, client_cert)]
-    assert ours == theirs
-    if side == "client":
-        verified, unverified = ours
-        assert len(verified) == 2                 # the server's leaf, then the CA
-        assert verified[0] == unverified[0]
-
-
-def test_chains_before_handshake_same_as_stdlib(certs):
-    ours = _chains(sslx, certs, "client", handshake=False)
-    theirs = _chains(stdlib_ssl, certs, "client", handshake=False)
-    assert ours == theirs
-
+# ---- certificate chains (the public 3.13 API; the private _sslobj's are
+# test_connview.py's, the Certificate objects test_certificate.py's) ----
 
 @pytest.mark.parametrize("side", ["client", "server"])
 @pytest.mark.parametrize("client_cert", [True, False])
 def test_public_chains_are_der_lists_on_every_version(certs, side, client_cert):
-    public = _chains(sslx, certs, side, client_cert, private=False)
-    private = _chains(sslx, certs, side, client_cert)
+    public = chains(sslx, certs, side, client_cert, private=False)
+    private = chains(sslx, certs, side, client_cert)
     for pub, priv in zip(public, private):
         assert isinstance(pub, list) and all(isinstance(c, bytes) for c in pub)
-        assert pub == (_as_der(priv) or [])
+        assert pub == (as_der(priv) or [])
     if sys.version_info >= (3, 13):
-        assert public == tuple(_chains(stdlib_ssl, certs, side, client_cert, private=False))
+        assert public == tuple(chains(stdlib_ssl, certs, side, client_cert, private=False))
 
 
 def test_public_chains_before_handshake_are_empty(certs):
-    assert _chains(sslx, certs, "client", handshake=False, private=False) == ([], [])
-
-
-def test_sslobj_view_reads_and_writes_the_connection(certs):
-    client, server = make_contexts(sslx, certs)
-    p = MemoryPair(sslx, client, server).handshake()
-    view = p.client._sslobj
-    assert view.version() == p.client.version()
-    assert view.cipher() == p.client.cipher()
-    assert view.getpeercert() == p.client.getpeercert()
-    assert view.server_side is False and view.server_hostname == "localhost"
-    assert view.context is client
-    other = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
-    view.context = other            # what the stdlib's SSLSocket.context setter does
-    assert p.client.context is other
-    with pytest.raises(AttributeError):
-        view.no_such_attribute
-    with pytest.raises(TypeError):
-        type(view)()
-
-
-def test_certificate_objects_like_stdlib(certs):
-    results = []
-    for m in (sslx, stdlib_ssl):
-        leaf, ca = _chains(m, certs, "client")[0]
-        again = _chains(m, certs, "client")[1][0]
-        pem = leaf.public_bytes()
-        der = leaf.public_bytes(stdlib_ssl._ssl.ENCODING_DER)
-        with pytest.raises(ValueError, match="Unsupported format"):
-            leaf.public_bytes(7)
-        with pytest.raises(TypeError):
-            type(leaf)()
-        results.append({
-            "pem": pem, "der_from_pem": stdlib_ssl.PEM_cert_to_DER_cert(pem), "der": der,
-            "eq": (leaf == again, leaf != again, leaf == ca, leaf == 1),
-            "hash": (hash(leaf) == hash(again), hash(leaf) == hash(ca)),
-            "repr": repr(leaf).split(" ", 1)[1],
-        })
-    assert results[0] == results[1]
-    assert results[0]["der"] == results[0]["der_from_pem"]
-
-
-def test_certificate_get_info_like_stdlib(certs):
-    infos = [_chains(m, certs, "client")[0][0].get_info() for m in (sslx, stdlib_ssl)]
-    assert infos[0] == infos[1]
+    assert chains(sslx, certs, "client", handshake=False, private=False) == ([], [])

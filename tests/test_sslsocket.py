@@ -20,7 +20,7 @@ import warnings
 import pytest
 
 import sslx
-from memhelpers import make_contexts, mod, need  # noqa: F401
+from memhelpers import make_contexts
 from sockhelpers import (ConcurrentServer, ThreadedServer, echo_lines, recv_exactly,
                          stdlib_tls_server)
 
@@ -39,11 +39,6 @@ def client_for(mod, certs, addr, timeout=10, **kw):
     client_ctx, _ = make_contexts(mod, certs)
     sock = socket.create_connection(addr, timeout=timeout)
     return client_ctx.wrap_socket(sock, server_hostname="localhost", **kw)
-
-
-def same_text(a, b):
-    """Messages equal up to the module name in class reprs."""
-    return str(a).replace("sslx.", "ssl.") == str(b).replace("sslx.", "ssl.")
 
 
 def outcome(func, *args, **kwargs):
@@ -318,7 +313,6 @@ def test_server_side_accept(mod, certs):
 
 def test_sslsocket_class_is_honoured(certs, ref):
     ctx, sctx = make_contexts(sslx, certs)
-    need(ctx, "sslsocket_class")
 
     class MySSLSocket(sslx.SSLSocket):
         def hello(self):
@@ -749,16 +743,18 @@ def test_sendfile(mod, certs, ref, tmp_path):
 # ---- threads ----
 
 def test_many_threads_progress_at_once(certs):
-    """Each server reply comes after 0.5 s; eight clients in eight threads
-    finish in far less than 8 x 0.5 s only if nobody holds the GIL (or a
-    lock) while waiting for the network."""
+    """Eight clients in eight threads: the server answers none of them
+    until all eight have sent their request, so they all get a reply only
+    if nobody holds the GIL (or a lock) while waiting for the network (a
+    stuck client breaks the server's barrier, bounded at 10 s)."""
     n = 8
     _, server_ctx = make_contexts(sslx, certs)
+    all_sent = threading.Barrier(n, timeout=10)
 
     def handler(conn):
         with server_ctx.wrap_socket(conn, server_side=True) as tls:
             data = recv_exactly(tls, 5)
-            time.sleep(0.5)
+            all_sent.wait()
             tls.sendall(data.upper())
             return data
     results = [None] * n
@@ -770,14 +766,13 @@ def test_many_threads_progress_at_once(certs):
 
     with ConcurrentServer(handler, connections=n) as srv:
         threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
-        start = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join(15)
-        elapsed = time.monotonic() - start
     assert results == [b"AB%03d" % i for i in range(n)]
-    assert elapsed < 2.5, elapsed
+    assert sorted(srv.results) == [b"ab%03d" % i for i in range(n)]
+    assert not all_sent.broken
 
 
 def test_close_from_another_thread(mod, certs, ref):
@@ -869,7 +864,6 @@ def test_unclosed_socket_warns(certs):
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 def test_session_reuse_across_sockets(certs, version):
     ctx, server_ctx = make_contexts(sslx, certs)
-    need(ctx, "maximum_version")
     ctx.maximum_version = getattr(sslx.TLSVersion, version)
 
     def handler(conn):
@@ -1078,24 +1072,3 @@ def test_bad_hostname_detaches_and_closes(certs, hostname):
             ctx.wrap_socket(socket.socket(), server_hostname=hostname)
         gc.collect()
     assert not [x for x in w if issubclass(x.category, ResourceWarning)]
-
-
-def test_private_sslobj_like_stdlib(mod, certs, ref):
-    """SSLSocket._sslobj: None until connected, then the internal object
-    whose chain methods give Certificate objects (the private API code for
-    3.10-3.12 uses) while the public ones give DER bytes (3.13's API)."""
-    ctx, _ = make_contexts(mod, certs)
-    unconnected = ctx.wrap_socket(socket.socket(), server_hostname="localhost")
-    assert unconnected._sslobj is None
-    unconnected.close()
-    with tls_echo_server(ref) as srv:
-        with ctx.wrap_socket(socket.create_connection(srv.addr), server_hostname="localhost") as tls:
-            verified = tls._sslobj.get_verified_chain()
-            unverified = tls._sslobj.get_unverified_chain()
-            assert len(verified) == 2 and len(unverified) == 1
-            der = [c.public_bytes(stdlib_ssl._ssl.ENCODING_DER) for c in verified]
-            assert der[0] == tls.getpeercert(binary_form=True)
-            assert verified[0] == unverified[0] and verified[0] != verified[1]
-            if mod is sslx or sys.version_info >= (3, 13):
-                assert tls.get_verified_chain() == der
-        assert tls._sslobj is None

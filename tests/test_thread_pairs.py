@@ -7,30 +7,14 @@ runs it under AddressSanitizer, which reports a race on freed memory even
 when it does not crash.  The operations keep every connection working
 (settings toggle between two valid values), so any exception other than
 the ones the notes promise is a failure."""
-from childhelpers import run_child
+from childhelpers import CHILD_CONTEXTS, run_child
 
-SETUP = """
-import itertools, os, socket, sys, tempfile, threading, time, trustme, sslx
+SETUP = CHILD_CONTEXTS + """
+import itertools, socket, sys, threading, time
 from memhelpers import MemoryPair
 sys.setswitchinterval(1e-5)
-ca = trustme.CA()
-leaf = ca.issue_cert("localhost")
-tmp = tempfile.mkdtemp()
-cafile = os.path.join(tmp, "ca.pem"); ca.cert_pem.write_to_path(cafile)
-certfile = os.path.join(tmp, "server.pem")
-leaf.private_key_and_cert_chain_pem.write_to_path(certfile)
 extra_cas = "".join(trustme.CA().cert_pem.bytes().decode() for _ in range(3))
 keylog = os.path.join(tmp, "keys.log")
-
-def server_context():
-    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(certfile)
-    return ctx
-
-def client_context():
-    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(cafile)
-    return ctx
 
 def run_pair(first, second, seconds):
     '''Run two operations in loops in two threads for `seconds`, and on

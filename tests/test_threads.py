@@ -13,29 +13,12 @@ import time
 import pytest
 
 import sslx
-from childhelpers import run_child
-from memhelpers import MemoryPair, make_contexts
+from childhelpers import CHILD_CONTEXTS, run_child
+from memhelpers import make_contexts
 
-# Certificates for the child scenarios: made there with trustme.
-CHILD_SETUP = """
-import threading, tempfile, os, trustme, sslx
-ca = trustme.CA()
-leaf = ca.issue_cert("localhost")
-tmp = tempfile.mkdtemp()
-cafile = os.path.join(tmp, "ca.pem")
-ca.cert_pem.write_to_path(cafile)
-certfile = os.path.join(tmp, "server.pem")
-leaf.private_key_and_cert_chain_pem.write_to_path(certfile)
-
-def server_context():
-    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(certfile)
-    return ctx
-
-def client_context():
-    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(cafile)
-    return ctx
+# The child scenarios' certificates and contexts (made there), and a handshake.
+CHILD_SETUP = CHILD_CONTEXTS + """
+import threading
 
 def handshake(client_ctx, server_ctx, on_server=None):
     from memhelpers import MemoryPair
