@@ -212,16 +212,81 @@ def test_view_repr_names_its_connection(certs):
     assert repr(pair.client._sslobj) == "<sslx connection internals of %r>" % pair.client
 
 
-def test_view_keeps_its_connection_alive(certs):
+def test_view_holds_its_sslobject_weakly(certs):
+    """Like the stdlib's object, the view does not keep its SSLObject
+    alive; once it is gone the view keeps describing the connection, with
+    `owner` None."""
     pair = MemoryPair(sslx, *make_contexts(sslx, certs)).handshake()
     view = pair.client._sslobj
+    context = pair.client.context
     ref = weakref.ref(pair.client)
     del pair
     gc.collect()
-    assert ref() is not None and view.version() == "TLSv1.3"
-    del view
-    gc.collect()
     assert ref() is None
+    assert view.owner is None
+    assert view.version() == "TLSv1.3" and view.context is context
+    assert len(view.get_verified_chain()) == 2
+    assert view.session is not None and view.session_reused is False
+
+
+def test_orphaned_view_attributes_cannot_be_deleted(certs):
+    """The stdlib's test_delete_sslobject_attributes (3.14+), on a view
+    whose SSLObject was dropped at once (on 3.10-3.13 the stdlib itself
+    crashes here)."""
+    ctx = sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    view = ctx.wrap_bio(sslx.MemoryBIO(), sslx.MemoryBIO())._sslobj
+    gc.collect()
+    for name in "context", "owner", "session", "session_reused":
+        value = getattr(view, name)
+        with pytest.raises(AttributeError, match="cannot be deleted|not writable"):
+            delattr(view, name)
+        assert getattr(view, name) == value
+    assert view.context is ctx and view.owner is None
+
+
+def test_orphaned_view_handshakes_without_callbacks(certs):
+    """An orphaned SSLObject connection still handshakes through its view;
+    a callback that needs the dead SSLObject fails the handshake rather
+    than running with it (gh-146080)."""
+    client_ctx, server_ctx = make_contexts(sslx, certs)
+    for with_callback in (False, True):
+        if with_callback:
+            server_ctx.sni_callback = lambda obj, name, ctx: None
+        c_in, c_out, s_in, s_out = (sslx.MemoryBIO() for _ in range(4))
+        view = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")._sslobj
+        server = server_ctx.wrap_bio(s_in, s_out, server_side=True)._sslobj
+        gc.collect()
+        assert view.owner is None and server.owner is None
+        outcome = None
+        for _ in range(10):
+            for side in (view, server):
+                try:
+                    side.do_handshake()
+                except (sslx.SSLWantReadError, sslx.SSLWantWriteError):
+                    pass
+                except sslx.SSLError as exc:
+                    outcome = exc
+            s_in.write(c_out.read())
+            c_in.write(s_out.read())
+            if outcome is not None or (view.version() and server.version()):
+                break
+        if with_callback:
+            assert isinstance(outcome, sslx.SSLError)
+        else:
+            assert outcome is None and view.version() == server.version() == "TLSv1.3"
+
+
+def test_view_setattr_reaches_only_connection_attributes(certs):
+    pair = MemoryPair(sslx, *make_contexts(sslx, certs))
+    view = pair.client._sslobj
+    other, _ = make_contexts(sslx, certs)
+    view.context = other
+    assert pair.client.context is other
+    for name in "owner", "version", "made_up":
+        with pytest.raises(AttributeError):
+            setattr(view, name, 1)
+    assert view.owner is pair.client
 
 
 def test_cycle_through_the_view_is_collected(certs):

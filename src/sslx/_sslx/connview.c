@@ -200,11 +200,49 @@ connview_getattro(sslx_connview *self, PyObject *name)
     return value;
 }
 
+/* Only the connection's settable attributes pass through (as on the
+ * stdlib's object, which has no instance dict): anything else is the
+ * view's own, read-only or unknown. */
+static int
+is_settable(PyObject *name)
+{
+    return PyUnicode_Check(name) && (PyUnicode_CompareWithASCIIString(name, "context") == 0
+                                     || PyUnicode_CompareWithASCIIString(name, "session") == 0);
+}
+
+/* The view's own attributes are read-only; one the connection has but
+ * does not let change (version, server_side...) is named as such. */
+static int
+set_own_attribute(sslx_connview *self, PyObject *name, PyObject *value)
+{
+    if (PyObject_GenericSetAttr((PyObject *)self, name, value) == 0)
+        return 0;
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+        return -1;
+    PyObject *type, *error, *tb;
+    PyErr_Fetch(&type, &error, &tb);
+    PyObject *holder = holder_get(self, PyExc_AttributeError);
+    PyObject *known = holder != NULL ? PyObject_GetAttr(holder, name) : NULL;
+    Py_XDECREF(holder);
+    if (known == NULL) {
+        PyErr_Clear();
+        PyErr_Restore(type, error, tb);     /* the view's "no attribute" */
+        return -1;
+    }
+    Py_DECREF(known);
+    Py_XDECREF(type);
+    Py_XDECREF(error);
+    Py_XDECREF(tb);
+    PyErr_Format(PyExc_AttributeError, "attribute '%U' of '%s' objects is not writable", name,
+                 Py_TYPE(self)->tp_name);
+    return -1;
+}
+
 static int
 connview_setattro(sslx_connview *self, PyObject *name, PyObject *value)
 {
-    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "owner") == 0)
-        return PyObject_GenericSetAttr((PyObject *)self, name, value);  /* read-only */
+    if (!is_settable(name))
+        return set_own_attribute(self, name, value);
     PyObject *holder = holder_get(self, PyExc_AttributeError);
     if (holder == NULL)
         return -1;
