@@ -299,7 +299,19 @@ KNOWN_REASONS = {
             "PSK_IDENTITY_NOT_FOUND", "NO_SHARED_CIPHER"],
     "PEM": ["NO_START_LINE", "BAD_BASE64_DECODE"],
     "X509": ["KEY_VALUES_MISMATCH"],
+    "EVP": ["BAD_DECRYPT"],
+    "RSA": ["DATA_TOO_LARGE"],
+    "PKCS12": ["MAC_VERIFY_FAILURE"],
+    "PROV": ["BAD_DECRYPT"],
 }
+
+
+def test_every_public_library_has_reason_names():
+    """Each library whose reasons OpenSSL's public headers define has them
+    in the table (not only those <openssl/ssl.h> happens to include)."""
+    named = {sslx.lib_codes_to_names[lib] for lib, _ in sslx.err_codes_to_names}
+    assert {"RSA", "DH", "DSA", "EVP", "PKCS12", "OCSP", "PROV", "RAND", "CMS", "OSSL_STORE",
+            "OSSL_DECODER", "UI", "TS"} <= named
 
 
 def test_known_reasons_are_in_the_tables():
