@@ -1,10 +1,14 @@
 /* sslsocket.c - SSLSocket: a TLS connection over a socket.socket.
  *
- * SSLSocket is a C type whose base is the Python class socket.socket, so
- * its instances are real sockets: fileno(), settimeout(), makefile(),
- * repr() and the socket attributes are inherited.  The instance layout is
+ * SSLSocket is a C type whose base is the stdlib's Python class
+ * ssl.SSLSocket (so isinstance(s, ssl.SSLSocket) holds), itself a
+ * socket.socket: its instances are real sockets, fileno(), settimeout(),
+ * makefile(), repr() and the socket attributes are inherited.  Every name
+ * ssl.SSLSocket defines is shadowed here (checked at setup); its instance
+ * dictionary is kept where the interpreter puts it (pybase.c).  The
+ * instance layout is
  *
- *     [ socket.socket's tp_basicsize bytes ][ sock_ext, ending in sslx_conn ]
+ *     [ ssl.SSLSocket's tp_basicsize bytes ][ sock_ext, ending in sslx_conn ]
  *
  * The engine (conn.h) finds its sslx_conn at the end of SSLSocket_Type's
  * basicsize; this file finds sock_ext the same way.
@@ -38,6 +42,7 @@
 #include "conn_py.h"
 #include "connview.h"
 #include "errors.h"
+#include "pybase.h"
 
 static void sslsocket_dealloc(PyObject *self);
 
@@ -210,8 +215,8 @@ sslsocket_traverse(PyObject *self, visitproc visit, void *arg)
     sock_ext *x = (sock_ext *)((char *)self + sslsocket_base(self)->tp_basicsize
                                - sizeof(sock_ext));
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(x->dict);
-    return sslx_conn_traverse(&x->conn, visit, arg);
+    int rc = sslx_pybase_traverse(self, visit, arg);
+    return rc ? rc : sslx_conn_traverse(&x->conn, visit, arg);
 }
 
 static int
@@ -219,7 +224,7 @@ sslsocket_clear(PyObject *self)
 {
     sock_ext *x = (sock_ext *)((char *)self + sslsocket_base(self)->tp_basicsize
                                - sizeof(sock_ext));
-    Py_CLEAR(x->dict);
+    sslx_pybase_clear(self);
     sslx_conn_clear(&x->conn);
     return 0;
 }
@@ -244,7 +249,8 @@ sslsocket_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyTypeObject *mine = sslsocket_base(self);
-    PyTypeObject *socket_type = mine->tp_base;      /* socket.socket */
+    sslx_state *st = (sslx_state *)PyType_GetModuleState(mine);
+    PyTypeObject *socket_type = (PyTypeObject *)st->socket_type;   /* socket.socket */
     PyTypeObject *raw = socket_type->tp_base;       /* _socket.socket */
     PyObject_GC_UnTrack(self);
     /* The base's finalizer warns about an unclosed socket and closes the
@@ -261,7 +267,7 @@ sslsocket_dealloc(PyObject *self)
     if (socket_type->tp_weaklistoffset)
         PyObject_ClearWeakRefs(self);
     sock_ext *x = (sock_ext *)((char *)self + mine->tp_basicsize - sizeof(sock_ext));
-    Py_CLEAR(x->dict);
+    sslx_pybase_clear(self);
     sslx_conn_free(&x->conn);
     clear_base_slots(self, socket_type);
     /* A static _socket.socket (3.10, 3.11) does not release the reference
@@ -418,6 +424,58 @@ sslsocket_connect(PyObject *self, PyObject *args)
     return real_connect(self, args, 0);
 }
 
+/* The stdlib's private _real_connect(addr, connect_ex), which its
+ * connect() and connect_ex() call. */
+static PyObject *
+sslsocket_private_real_connect(PyObject *self, PyObject *args)
+{
+    PyObject *addr, *use_ex;
+    if (!PyArg_ParseTuple(args, "OO:_real_connect", &addr, &use_ex))
+        return NULL;
+    int ex = PyObject_IsTrue(use_ex);
+    PyObject *one = ex < 0 ? NULL : PyTuple_Pack(1, addr);
+    if (one == NULL)
+        return NULL;
+    PyObject *r = real_connect(self, one, ex);
+    Py_DECREF(one);
+    return r;
+}
+
+/* The stdlib's private _check_connected(): OSError unless connected. */
+static PyObject *
+sslsocket_private_check_connected(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    sock_ext *x = sslx_sslsocket_ext(self);
+    if (x == NULL || check_connected(self, x) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The stdlib's private _checkClosed(msg=None): a hook that checks nothing
+ * there either. */
+static PyObject *
+sslsocket_private_check_closed(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *msg = NULL;
+    if (!PyArg_ParseTuple(args, "|O:_checkClosed", &msg))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The stdlib's private constructor, a classmethod; sslx makes its
+ * objects in SSLContext.wrap_socket() only. */
+static PyObject *
+sslsocket_private_create(PyObject *cls, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    PyErr_Format(PyExc_TypeError, "%s objects are made by SSLContext.wrap_socket()",
+                 ((PyTypeObject *)cls)->tp_name);
+    return NULL;
+}
+
 static PyObject *
 sslsocket_connect_ex(PyObject *self, PyObject *args)
 {
@@ -556,6 +614,11 @@ static PyMethodDef sslsocket_methods[] = {
     {"detach", sslsocket_detach, METH_NOARGS, NULL},
     {"connect", sslsocket_connect, METH_VARARGS, NULL},
     {"connect_ex", sslsocket_connect_ex, METH_VARARGS, NULL},
+    {"_real_connect", sslsocket_private_real_connect, METH_VARARGS, NULL},
+    {"_check_connected", sslsocket_private_check_connected, METH_NOARGS, NULL},
+    {"_checkClosed", sslsocket_private_check_closed, METH_VARARGS, NULL},
+    {"_create", SSLX_KW_METHOD(sslsocket_private_create),
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS, NULL},
     {"accept", sslsocket_accept, METH_NOARGS, NULL},
     SSLX_CONN_METHODS,
     {NULL, NULL, 0, NULL},
@@ -567,7 +630,6 @@ static PyGetSetDef sslsocket_getset[] = {
     {"suppress_ragged_eofs", get_suppress_ragged_eofs, set_suppress_ragged_eofs, NULL, NULL},
     {"_sslobj", get_sslobj, NULL, NULL, NULL},
     {"_connected", get_connected, NULL, NULL, NULL},
-    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -582,7 +644,6 @@ static PyType_Slot sslsocket_slots[] = {
     {Py_tp_clear, sslsocket_clear},
     {Py_tp_methods, sslsocket_methods},
     {Py_tp_getset, sslsocket_getset},
-    {Py_tp_members, NULL},      /* filled in at setup: __dictoffset__ */
     {Py_tp_doc, "SSLSocket: a socket.socket speaking TLS, made by "
                 "SSLContext.wrap_socket()."},
     {0, NULL},
@@ -625,27 +686,25 @@ sslx_sslsocket_setup(PyObject *module, sslx_state *st)
         return -1;
     if (import_raw_socket_methods(st) < 0)
         return -1;
-    Py_ssize_t base_size = ((PyTypeObject *)st->socket_type)->tp_basicsize;
-    /* The instance __dict__ sits in sock_ext, after socket.socket's part. */
-    PyMemberDef members[] = {
-        {"__dictoffset__", T_PYSSIZET, base_size + offsetof(sock_ext, dict), READONLY, NULL},
-        {NULL, 0, 0, 0, NULL},
-    };
-    PyType_Slot slots[sizeof(sslsocket_slots) / sizeof(sslsocket_slots[0])];
-    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-        slots[i] = sslsocket_slots[i];
-        if (slots[i].slot == Py_tp_members)
-            slots[i].pfunc = members;
-    }
+    /* The stdlib's class (or its stand-in, pybase.c); sslx's part goes
+     * after the base's. */
+    PyObject *base = st->stdlib_SSLSocket;
+    Py_ssize_t base_size = ((PyTypeObject *)base)->tp_basicsize;
     PyType_Spec spec = {
         .name = "sslx.SSLSocket",
         .basicsize = (int)(base_size + sizeof(sock_ext)),
         .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-        .slots = slots,
+        .slots = sslsocket_slots,
     };
-    st->SSLSocket_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec,
-                                                                  st->socket_type);
+    PyObject *bases = PyTuple_Pack(1, base);
+    if (bases == NULL)
+        return -1;
+    st->SSLSocket_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, bases);
+    Py_DECREF(bases);
     if (st->SSLSocket_Type == NULL)
+        return -1;
+    if (sslx_pybase_check_shadowed(st->SSLSocket_Type, (PyTypeObject *)base,
+                                   (PyTypeObject *)st->socket_type) < 0)
         return -1;
     if (PyModule_AddType(module, st->SSLSocket_Type) < 0)
         return -1;

@@ -12,7 +12,6 @@
 #include "conn.h"
 
 typedef struct {
-    PyObject *dict;                 /* instance __dict__, like the stdlib's */
     unsigned char connected;        /* the stdlib's SSLSocket._connected */
     unsigned char do_handshake_on_connect;
     sslx_conn conn;                 /* must stay last (conn.h) */
