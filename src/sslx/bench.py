@@ -281,8 +281,8 @@ def reference_program(directory):
     is not there (an installed sslx: it lives in the source checkout) or
     does not build here."""
     if not os.path.exists(REFERENCE_SOURCE):
-        return None, ("bench/ref_openssl.c is not installed (it is in sslx's source "
-                      "checkout: run `python bench/run.py` there)")
+        return None, ("bench/ref_openssl.c is not installed; it is in sslx's source "
+                      "checkout, where `python bench/run.py` runs it")
     exe = os.path.join(directory, "ref_openssl")
     cc = os.environ.get("CC", "cc")
     try:
@@ -532,7 +532,7 @@ def build_parser():
 def main(argv=None):
     """`sslx bench`: run through sslx.cli.main, which turns errors into
     one line and an exit code."""
-    from sslx.cli import CliError, EXIT_USAGE, private_directory
+    from sslx.cli import CliError, EXIT_USAGE, private_directory, stop_signals
     args = build_parser().parse_args(argv)
     CLOCK["name"] = args.clock
     rounds = args.rounds or (3 if args.quick else 5)
@@ -543,7 +543,8 @@ def main(argv=None):
     for path, option in ((args.json, "--json"), (args.png, "--png")):
         if path:
             check_output_path(path, option)
-    with private_directory("sslx-bench-") as directory:
+    # SIGTERM/SIGHUP end the run like Ctrl-C: the private directory goes.
+    with stop_signals(), private_directory("sslx-bench-") as directory:
         certs = Certs(directory)
         wants_c = any(CASES[c][5] for c in cases)
         ref, why_not = reference_program(directory) if wants_c else (None, None)
