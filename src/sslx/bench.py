@@ -500,10 +500,12 @@ def check_output_path(path, option):
                        EXIT_USAGE)
 
 
-# Elapsed time of whole runs on a shared 2-core VM (CPython 3.11, OpenSSL
-# 3.0), measured with `time sslx bench ...`: the help below quotes them.
-QUICK_TIME = "about 25 seconds"
-FULL_TIME = "about 5 minutes"
+# Elapsed time of whole runs on the shared, busy 2-core VM sslx is developed
+# on (CPython 3.11, OpenSSL 3.0; load average 3-5 from other work), timed
+# end to end: --quick took 18-33 s, the full run 109-174 s, the raw-C column
+# included or not.  The help quotes them.
+QUICK_TIME = "20-35 seconds"
+FULL_TIME = "2-3 minutes"
 
 
 def build_parser():
