@@ -514,8 +514,9 @@ def build_parser():
                 epilog="From a checkout, `python bench/run.py` runs the same.  Files are "
                        "written only where --json and --png say.")
     ap.add_argument("--quick", action="store_true",
-                    help="small amounts and 3 rounds: %s here instead of %s "
-                         "(default: full amounts, 5 rounds)" % (QUICK_TIME, FULL_TIME))
+                    help="small amounts and 3 rounds; on a shared 2-core VM that took %s, "
+                         "the full run %s (default: full amounts, 5 rounds)"
+                         % (QUICK_TIME, FULL_TIME))
     ap.add_argument("--rounds", type=positive_int, metavar="N",
                     help="repetitions of each case (default: 5, or 3 with --quick)")
     ap.add_argument("--only", nargs="+", metavar="CASE",
