@@ -73,3 +73,36 @@ def test_quick_run_writes_table_and_json(tmp_path):
     # Only the file asked for; the certificates' directory is gone.
     assert sorted(os.listdir(tmp_path)) == ["TMPDIR", "b.json"]
     assert os.listdir(private) == []
+
+
+def test_a_stop_inside_a_case_ends_the_run(monkeypatch):
+    """A failing case is recorded and the run goes on, but Ctrl-C or
+    SIGTERM (sslx.cli.Stop) inside a case must end it at once."""
+    from sslx import cli
+    calls = []
+
+    def failing(mod, certs, n):
+        calls.append("fail")
+        raise ValueError("broken case")
+
+    def raising(exc):
+        def case(mod, certs, n):
+            calls.append(exc.__name__)
+            raise exc(15) if exc is cli.Stop else exc()
+        return case
+
+    monkeypatch.setattr(bench, "CASES", {"fails": (failing, 1, 1, "u", True, None)})
+    results = bench.measure(["fails"], 2, True, None, None)
+    assert results["fails"]["errors"] == {"stdlib": "ValueError: broken case",
+                                          "sslx": "ValueError: broken case"}
+    assert calls == ["fail"] * 6            # 2 warm-ups + 2 rounds x 2 modules
+    for exc in (cli.Stop, KeyboardInterrupt):
+        calls.clear()
+        monkeypatch.setattr(bench, "CASES", {"stops": (raising(exc), 1, 1, "u", True, None)})
+        try:
+            bench.measure(["stops"], 3, True, None, None)
+        except (cli.Stop, KeyboardInterrupt) as caught:
+            assert type(caught) is exc
+        else:
+            raise AssertionError("%s did not end the run" % exc.__name__)
+        assert calls == [exc.__name__]      # the first call ended it

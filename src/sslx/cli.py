@@ -51,8 +51,10 @@ class CliError(Exception):
         self.code = code
 
 
-class Stop(Exception):
-    """Raised in the main thread by SIGTERM/SIGHUP: end like Ctrl-C."""
+class Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGHUP: end like Ctrl-C.  A
+    BaseException, as KeyboardInterrupt is, so that code catching
+    Exception (a benchmark recording a failed sample) does not swallow it."""
 
 
 # ------------------------------------------------------------------ output
