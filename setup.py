@@ -4,6 +4,10 @@ Environment switches (used by CI):
   SSLX_WERROR=1    treat compiler warnings as errors
   SSLX_SANITIZE=1  build with AddressSanitizer and UndefinedBehaviorSanitizer
   SSLX_DEBUG=1     no optimisation, full debug info
+  SSLX_PREBUILT_EXT=PATH
+                   package this already compiled extension instead of
+                   compiling (.ci/wheel compiles it in an older Debian root,
+                   against the OpenSSL the binary wheel bundles)
 """
 import glob
 import os
@@ -31,10 +35,25 @@ def openssl_flags():
 
 class BuildExt(build_ext):
     def run(self):
+        if os.environ.get("SSLX_PREBUILT_EXT"):
+            super().run()
+            return
         incs, _ = openssl_flags()
         subprocess.check_call([sys.executable, os.path.join(HERE, "tools", "gen_errcodes.py"),
                                os.path.join(HERE, EXT_DIR, "errcodes.h")] + incs)
         super().run()
+
+    def build_extension(self, ext):
+        prebuilt = os.environ.get("SSLX_PREBUILT_EXT")
+        if not prebuilt:
+            super().build_extension(ext)
+            return
+        if not prebuilt.endswith(self.get_ext_filename("_sslx").rsplit("_sslx", 1)[1]):
+            raise SystemExit("SSLX_PREBUILT_EXT=%s is not built for this Python (%s)"
+                             % (prebuilt, self.get_ext_filename("_sslx")))
+        target = self.get_ext_fullpath(ext.name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        self.copy_file(prebuilt, target)
 
 
 def compile_args():

@@ -1,13 +1,17 @@
 """The sslx command, driven as a subprocess: demo end to end; probe against
 `sslx serve` and against `openssl s_server` (valid chain, expired
 certificate, wrong host name, unknown CA, TLS 1.2 only, ALPN); serve
-answered by `openssl s_client` and `curl`.  Loopback only, every server
-started here and stopped, every wait bounded."""
+answered by `openssl s_client` and `curl`; user errors, closed pipes and
+signals as one line and a documented exit code; nothing left behind (every
+test gives the command a private TMPDIR and checks it is empty at the end).
+Loopback only, every server started here and stopped, every wait bounded."""
 import json
 import os
 import re
 import shutil
+import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -26,6 +30,13 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
                                    reason="the openssl command is not installed")
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None,
                                 reason="curl is not installed")
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# .ci/sanitize tests a scratch copy holding only what the build and the
+# tests need (no bench/, no docs/): the checks of those folders run in the
+# other CI jobs.
+needs_folder = {name: pytest.mark.skipif(not os.path.isdir(os.path.join(CHECKOUT, name)),
+                                         reason="%s/ is not in this copy of the tree" % name)
+                for name in ("bench", "docs")}
 
 
 def run_cli(*args, timeout=60):
@@ -53,20 +64,41 @@ def wait_for_port(port, proc, deadline=20.0):
 
 
 class Background:
-    """A server process, stopped (and reaped) on exit."""
+    """A server process, stopped on exit the way a user stops it (Ctrl-C,
+    so it can clean up), killed only if it does not stop; always reaped."""
 
     def __init__(self, args, port, env=ENV):
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.PIPE, text=True, env=env)
         self.port = port
-        wait_for_port(port, self.proc)
+        try:
+            wait_for_port(port, self.proc)
+        except BaseException:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+            raise
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.proc.kill()
-        self.proc.communicate(timeout=10)
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path, monkeypatch):
+    """Every sslx command a test runs gets this TMPDIR; whatever it made
+    there must be gone when the test ends."""
+    directory = tmp_path / "TMPDIR"
+    directory.mkdir()
+    monkeypatch.setitem(ENV, "TMPDIR", str(directory))
+    yield directory
+    assert sorted(os.listdir(directory)) == []
 
 
 def pki(tmp_path, *, days=825, not_before_offset=-3600, names=("localhost", "127.0.0.1")):
@@ -313,3 +345,335 @@ def test_probe_insecure_survives_odd_certificates(tmp_path, kind):
     else:
         assert cert_report["days_left"] is None
         assert "validity cannot be parsed" in text.stdout
+
+
+# ------------------------------------------------------------------ nothing left behind
+
+def test_demo_leaves_nothing_in_tmpdir_or_cwd(tmp_path, private_tmpdir):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    out = subprocess.run(CLI + ["demo"], capture_output=True, text=True, timeout=60, env=ENV,
+                         stdin=subprocess.DEVNULL, cwd=cwd)
+    assert out.returncode == 0, out.stderr
+    assert "removed at exit" in out.stdout
+    assert os.listdir(cwd) == [] and os.listdir(private_tmpdir) == []
+
+
+def start_serve(*extra):
+    """`sslx serve --port 0 ...`; returns (process, port, banner lines)."""
+    proc = subprocess.Popen(CLI + ["serve", "--port", "0"] + list(extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=ENV)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(
+        proc.stdout.readline() for _ in range(2)))
+    reader.start()
+    reader.join(30)
+    if reader.is_alive() or not lines or "listening on" not in lines[0]:
+        proc.kill()
+        proc.communicate(timeout=10)
+        raise AssertionError("serve did not start: %r" % lines)
+    port = int(re.search(r":(\d+)/", lines[0]).group(1))
+    return proc, port, lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serve_keys_are_private_and_gone_after_signal(private_tmpdir, signum):
+    proc, port, banner = start_serve()
+    try:
+        (directory,) = os.listdir(private_tmpdir)
+        path = private_tmpdir / directory
+        assert directory.startswith("sslx-serve-")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700
+        assert stat.S_IMODE((path / "server.key").stat().st_mode) == 0o600
+        assert "BEGIN PRIVATE KEY" in (path / "server.key").read_text()
+        # The CA that serve prints is the one its certificate verifies with.
+        cafile = re.search(r"trust it to verify\): (\S+)", banner[1]).group(1)
+        assert cafile == str(path / "ca.pem")
+        probe = run_cli("probe", "localhost:%d" % port, "--cafile", cafile)
+        assert probe.returncode == 0, probe.stderr
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert err.strip().splitlines()[-1] == "sslx serve: stopped"
+    assert "Traceback" not in err
+    assert os.listdir(private_tmpdir) == []
+
+
+def test_serve_ca_out_stays_and_verifies(tmp_path, private_tmpdir):
+    ca_out = tmp_path / "ca.pem"
+    proc, port, banner = start_serve("--ca-out", str(ca_out))
+    try:
+        assert str(ca_out) in banner[1]
+        probe = run_cli("probe", "localhost:%d" % port, "--cafile", str(ca_out), "--json")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout)["verified"] is True
+    # Asked for, so it outlives serve; the key did not.
+    assert "BEGIN CERTIFICATE" in ca_out.read_text()
+    assert os.listdir(private_tmpdir) == []
+
+
+def readme():
+    path = os.path.join(CHECKOUT, "README.md")
+    with open(path) as f:
+        return f.read()
+
+
+def test_readme_example_runs_against_sslx_serve(tmp_path):
+    """The README's example, as written (only the port swapped for a free
+    one), against `sslx serve --ca-out ca.pem` run in the same folder."""
+    text = readme()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    command = re.search(r"^    (sslx serve .*?)\s*(#.*)?$", text, re.M).group(1)
+    assert "--ca-out ca.pem" in command and "8443" in code
+    cwd = tmp_path / "example"
+    cwd.mkdir()
+    port = free_port()
+    args = command.split()[1:] + ["--port", str(port)]
+    proc = subprocess.Popen(CLI + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=ENV)
+    try:
+        wait_for_port(port, proc)
+        out = subprocess.run([sys.executable, "-c", code.replace("8443", str(port))], cwd=cwd,
+                             capture_output=True, text=True, timeout=60, env=ENV)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert out.returncode == 0, out.stderr
+    assert "TLSv1.3" in out.stdout and "b'hello\\n'" in out.stdout
+
+
+# ------------------------------------------------------------------ user errors
+
+def garbage_file(tmp_path):
+    path = tmp_path / "garbage.pem"
+    path.write_text("this is not PEM\n")
+    return str(path)
+
+
+USER_ERRORS = [
+    # (arguments, exit code, text the one line must contain)
+    (["probe", "example.invalid", "--cafile", "/nonexistent/ca.pem"], 2, "/nonexistent/ca.pem"),
+    (["probe", "example.invalid", "--cafile", "GARBAGE"], 2, "GARBAGE"),
+    (["probe", "example.invalid", "--cafile", "TMP"], 2, "Is a directory"),
+    (["probe", "example.invalid", "--timeout", "-1"], 2, "'-1'"),
+    (["probe", "example.invalid", "--timeout", "nan"], 2, "'nan'"),
+    (["probe", "example.invalid", "--alpn", "x" * 300], 2, "--alpn"),
+    (["probe", "127.0.0.1:1", "--servername", "bad..name"], 2, "bad..name"),
+    (["serve", "--port", "99999"], 2, "'99999'"),
+    (["serve", "--port", "http"], 2, "'http'"),
+    (["serve", "--cert", "/nonexistent/cert.pem"], 2, "/nonexistent/cert.pem"),
+    (["serve", "--cert", "GARBAGE"], 2, "GARBAGE"),
+    (["serve", "--key", "GARBAGE"], 2, "--key needs --cert"),
+    (["serve", "--cert", "GARBAGE", "--ca-out", "x.pem"], 2, "--ca-out"),
+    (["serve", "--ca-out", "/nonexistent/ca.pem"], 2, "/nonexistent/ca.pem"),
+    (["demo", "--timeout", "0"], 2, "'0'"),
+    (["bench", "--rounds", "0"], 2, "'0'"),
+    (["bench", "--only", "no-such-case"], 2, "no-such-case"),
+    (["bench", "--json", "/nonexistent/b.json"], 2, "/nonexistent/b.json"),
+    (["nosuchcommand"], 2, "nosuchcommand"),
+]
+
+
+@pytest.mark.parametrize("args,code,needle", USER_ERRORS,
+                         ids=[" ".join(a)[:40] for a, _, _ in USER_ERRORS])
+def test_user_error_is_one_line_with_exit_code(tmp_path, args, code, needle):
+    subst = {"GARBAGE": garbage_file(tmp_path), "TMP": str(tmp_path)}
+    args = [subst.get(a, a) for a in args]
+    needle = subst.get(needle, needle)
+    out = run_cli(*args)
+    assert out.returncode == code, out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1, out.stderr
+    assert out.stderr.startswith("sslx"), out.stderr
+    assert needle in out.stderr
+    assert out.stdout == ""
+
+
+def test_serve_port_in_use_is_one_line():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        out = run_cli("serve", "--port", str(port))
+    assert out.returncode == 3
+    assert out.stderr.count("\n") == 1 and "127.0.0.1:%d" % port in out.stderr
+
+
+@pytest.mark.parametrize("args,code", [
+    (["127.0.0.1:PORT"], 3),                                  # connection refused
+    (["127.0.0.1:PORT", "--cafile", "/nonexistent/ca.pem"], 2),
+    (["host:notaport"], 2),
+    (["127.0.0.1:PORT", "--timeout", "-1"], 2),               # an argparse error
+])
+def test_probe_json_always_prints_json(args, code):
+    args = [a.replace("PORT", str(free_port())) for a in args]
+    out = run_cli("probe", *args, "--json")
+    assert out.returncode == code
+    report = json.loads(out.stdout)
+    assert report["exit_code"] == code and report["error"]
+    assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_closed_pipe_is_silent_exit_141():
+    # The read end is closed before sslx writes: its first write fails.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(CLI + ["info"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=60, env=ENV, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""
+
+
+def test_closed_pipe_during_probe_json(sslx_server):
+    port, cafile = sslx_server
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(CLI + ["probe", "localhost:%d" % port, "--cafile", cafile,
+                                     "--json"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=60, env=ENV, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""
+
+
+def test_ctrl_c_during_probe_is_one_line_exit_130():
+    # A listener that accepts and never answers the handshake: once it has
+    # accepted, probe is waiting in the handshake; interrupt it there.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(30)
+        port = silent.getsockname()[1]
+        proc = subprocess.Popen(CLI + ["probe", "127.0.0.1:%d" % port, "--timeout", "60"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=ENV, stdin=subprocess.DEVNULL)
+        try:
+            conn, _ = silent.accept()
+            with conn:
+                time.sleep(0.2)
+                proc.send_signal(signal.SIGINT)
+                out, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert err == "sslx: interrupted\n"
+
+
+# ------------------------------------------------------------------ help and exit codes
+
+def test_every_option_has_help_with_default():
+    from sslx import bench, cli
+    parsers = {"sslx": cli.build_parser(), "sslx bench": bench.build_parser()}
+    sub = next(a for a in parsers["sslx"]._actions if isinstance(a, cli.argparse._SubParsersAction))
+    parsers.update(("sslx " + name, p) for name, p in sub.choices.items() if name != "bench")
+    checked = 0
+    for name, parser in parsers.items():
+        for action in parser._actions:
+            if not action.option_strings or action.dest in ("help", "version"):
+                continue
+            assert action.help and "default" in action.help, (name, action.option_strings)
+            checked += 1
+    assert checked >= 18
+
+
+def test_serve_help_names_host_and_port_defaults():
+    out = run_cli("serve", "--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    assert "--host HOST address to listen on (default: 127.0.0.1)" in text
+    assert "--port PORT port to listen on; 0 picks a free one (default: 8443)" in text
+
+
+EXIT_CODES = {0: "success", 1: "did not verify", 2: "usage", 3: "network",
+              130: "interrupted", 141: "closed"}
+
+
+@needs_folder["docs"]
+def test_exit_codes_documented_in_help_docs_and_readme():
+    from sslx import cli
+    out = run_cli("--help")
+    with open(os.path.join(CHECKOUT, "docs", "cli.md")) as f:
+        docs = f.read()
+    for code, word in EXIT_CODES.items():
+        assert re.search(r"^  %d\s+.*%s" % (code, word), out.stdout, re.M | re.S), code
+        assert re.search(r"^\| *`?%d`? *\|.*%s" % (code, word), docs, re.M), code
+        assert re.search(r"^\| *`?%d`? *\|.*%s" % (code, word), readme(), re.M), code
+    assert cli.EXIT_CODES in out.stdout
+
+
+# ------------------------------------------------------------------ bench
+
+BENCH_PLAIN = """
+import sys
+sys.modules["trustme"] = None          # no test extras
+sys.modules["cryptography"] = None
+from sslx import bench, cli
+bench.REFERENCE_SOURCE = "/nonexistent/bench/ref_openssl.c"   # not a checkout
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_bench_runs_in_a_plain_install(tmp_path, private_tmpdir):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    out = subprocess.run([sys.executable, "-c", BENCH_PLAIN, "bench", "--quick", "--rounds",
+                          "1", "--only", "handshake"], cwd=cwd, capture_output=True, text=True,
+                         timeout=300, env=ENV, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "raw C" not in out.stdout and " - " not in out.stdout
+    assert out.stdout.count("no raw-C column: bench/ref_openssl.c is not installed") == 1
+    assert re.search(r"handshake TLS1.3 \(MemoryBIO\) +[\d.]+ +[\d.]+ +hs/s", out.stdout)
+    assert os.listdir(cwd) == []          # no JSON or PNG unless asked
+
+
+@needs_folder["bench"]
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler for bench/ref_openssl.c")
+def test_bench_from_checkout_has_raw_c_column(tmp_path):
+    checkout = CHECKOUT
+    out = subprocess.run([sys.executable, os.path.join(checkout, "bench", "run.py"), "--quick",
+                          "--rounds", "1", "--only", "handshake", "create_default"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "sslx/raw C" in out.stdout
+    assert re.search(r"handshake TLS1.3 \(MemoryBIO\) .* \d+\.\d%$", out.stdout, re.M)
+    assert re.search(r"create_default_context .*\(no C case\)$", out.stdout, re.M)
+    assert "no raw-C column" not in out.stdout
+    assert os.listdir(tmp_path) == ["TMPDIR"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_bench_interrupted_leaves_nothing(tmp_path, private_tmpdir, signum):
+    proc = subprocess.Popen(CLI + ["bench", "--only", "handshake", "--rounds", "50"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=ENV, stdin=subprocess.DEVNULL)
+    try:
+        # Wait until it measures (its progress goes to stderr), so the
+        # certificates exist; then stop it.
+        seen = []
+        reader = threading.Thread(target=lambda: seen.append(proc.stderr.readline()))
+        reader.start()
+        reader.join(60)
+        assert seen and "handshake" in seen[0], seen
+        assert os.listdir(private_tmpdir)          # the private directory exists
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "sslx: interrupted"
+    assert "Traceback" not in err
+    assert os.listdir(private_tmpdir) == [] and os.listdir(tmp_path) == ["TMPDIR"]

@@ -1,18 +1,22 @@
 """Benchmarks: sslx beside the stdlib ssl, in the same run, on this machine.
 
-    python -m sslx bench [--quick] [--rounds N] [--clock cpu|wall]
-                         [--json FILE] [--png FILE] [--only CASE ...]
+    sslx bench [--quick] [--rounds N] [--clock cpu|wall]
+               [--json FILE] [--png FILE] [--only CASE ...]
     python bench/run.py ...   (the same, from a checkout)
 
 Every case runs for both modules, alternating which goes first, several
 rounds; the table shows medians, and the ratio to the stdlib (the median of
 the per-round ratios, which cancels drift in the machine's speed) as a
 speed-up (higher is better for sslx) or sslx/stdlib for memory (lower is
-better), and, where bench/ref_openssl.c (raw OpenSSL doing the same work in
-C) can be built, sslx's result as a share of the C program's (for memory:
-sslx's RSS per connection as a share of what raw OpenSSL needs).  Both
-modules run the same Python driver code.  Nothing here asserts a time: the numbers are a
-report.  Servers are on 127.0.0.1 only.
+better).  From a source checkout with a C compiler and libssl-dev, a third
+column compares sslx with bench/ref_openssl.c (raw OpenSSL doing the same
+work in C; for memory, sslx's RSS per connection as a share of raw
+OpenSSL's).  Both modules run the same Python driver code, and the
+in-memory cases use sslx._memorypair.MemoryPair, the pump sslx's tests use.
+Nothing here asserts a time: the numbers are a report.  Servers are on
+127.0.0.1 only.  Certificates are made by sslx's own C generator in a
+private temporary directory, removed at exit; files are written only where
+--json and --png say.
 """
 import argparse
 import asyncio
@@ -24,9 +28,10 @@ import ssl as stdlib_ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+from sslx._memorypair import MemoryPair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -45,18 +50,17 @@ def clock():
 # ---------------------------------------------------------------- certificates
 
 class Certs:
-    """A throwaway CA and a server certificate for localhost, made with
-    trustme (the test dependency)."""
+    """A throwaway CA and a server certificate for localhost, made in C by
+    sslx (cli.make_throwaway_pki) in `directory`: `cafile`, and `certfile`
+    holding the certificate and its key (mode 0600), the form both
+    load_cert_chain(certfile) and bench/ref_openssl.c take."""
 
-    def __init__(self):
-        import trustme
-        self.dir = tempfile.mkdtemp(prefix="sslx-bench-")
-        ca = trustme.CA()
-        server = ca.issue_cert("localhost", "127.0.0.1")
-        self.cafile = os.path.join(self.dir, "ca.pem")
-        self.certfile = os.path.join(self.dir, "server.pem")
-        ca.cert_pem.write_to_path(self.cafile)
-        server.private_key_and_cert_chain_pem.write_to_path(self.certfile)
+    def __init__(self, directory):
+        from sslx.cli import make_throwaway_pki, write_file
+        self.cafile, cert, key = make_throwaway_pki(directory)
+        self.certfile = os.path.join(directory, "server-and-key.pem")
+        with open(cert) as c, open(key) as k:
+            write_file(self.certfile, c.read() + k.read(), mode=0o600, exclusive=True)
 
 
 def ca_bundle():
@@ -79,58 +83,18 @@ def contexts(mod, certs, tls13=True):
 
 # ---------------------------------------------------------------- in-memory
 
-def memory_pair(mod, server_ctx, client_ctx):
-    s_in, s_out, c_in, c_out = (mod.MemoryBIO() for _ in range(4))
-    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
-    return server, client, (s_in, s_out, c_in, c_out)
-
-
-def pump(mod, a, b, bios, step):
-    """Move bytes between the ends until `step()` returns True."""
-    s_in, s_out, c_in, c_out = bios
-    for _ in range(1000):
-        if step():
-            return
-        data = c_out.read()
-        if data:
-            s_in.write(data)
-        data = s_out.read()
-        if data:
-            c_in.write(data)
-    raise RuntimeError("in-memory exchange did not finish")
-
-
-def handshake_in_memory(mod, server, client, bios):
-    done = {"c": False, "s": False}
-
-    def step():
-        for key, end in (("c", client), ("s", server)):
-            if not done[key]:
-                try:
-                    end.do_handshake()
-                    done[key] = True
-                except mod.SSLWantReadError:
-                    pass
-        return done["c"] and done["s"]
-
-    pump(mod, server, client, bios, step)
-
-
 def case_handshake_memory(mod, certs, n):
     server_ctx, client_ctx = contexts(mod, certs)
     t0 = clock()
     for _ in range(n):
-        server, client, bios = memory_pair(mod, server_ctx, client_ctx)
-        handshake_in_memory(mod, server, client, bios)
+        MemoryPair(mod, client_ctx, server_ctx).handshake()
     return n / (clock() - t0)
 
 
 def case_bulk_memory(mod, certs, megabytes):
     server_ctx, client_ctx = contexts(mod, certs)
-    server, client, bios = memory_pair(mod, server_ctx, client_ctx)
-    handshake_in_memory(mod, server, client, bios)
-    s_in, s_out, c_in, c_out = bios
+    pair = MemoryPair(mod, client_ctx, server_ctx).handshake()
+    client, server, c_out, s_in = pair.client, pair.server, pair.c_out, pair.s_in
     # 64 KiB per write and per read, as the socket case and asyncio move
     # bulk data (asyncio reads up to 256 KiB at a time).
     chunk = b"x" * 65536
@@ -308,19 +272,29 @@ def case_rss_per_connection(mod, certs, n):
 
 # ---------------------------------------------------------------- reference C
 
-def reference_program():
-    """Build bench/ref_openssl.c (raw OpenSSL doing the same work) when run
-    from a checkout; None when unavailable."""
-    src = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench", "ref_openssl.c")
-    if not os.path.exists(src):
-        return None
-    exe = os.path.join(tempfile.gettempdir(), "sslx-ref-openssl")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        proc = subprocess.run(["cc", "-O2", "-o", exe, src, "-lssl", "-lcrypto"],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            return None
-    return exe
+REFERENCE_SOURCE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench", "ref_openssl.c")
+
+
+def reference_program(directory):
+    """Build bench/ref_openssl.c (raw OpenSSL doing the same work) into
+    `directory`.  Returns (path, None), or (None, why not) when the source
+    is not there (an installed sslx: it lives in the source checkout) or
+    does not build here."""
+    if not os.path.exists(REFERENCE_SOURCE):
+        return None, ("bench/ref_openssl.c is not installed; it is in sslx's source "
+                      "checkout, where `python bench/run.py` runs it")
+    exe = os.path.join(directory, "ref_openssl")
+    cc = os.environ.get("CC", "cc")
+    try:
+        proc = subprocess.run([cc, "-O2", "-o", exe, REFERENCE_SOURCE, "-lssl", "-lcrypto"],
+                              capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, "cannot run the C compiler %r: %s" % (cc, exc)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return None, "bench/ref_openssl.c does not build here (%s)" % (
+            lines[-1] if lines else "%s exited with %d" % (cc, proc.returncode))
+    return exe, None
 
 
 def run_reference(exe, certs, what, amount):
@@ -359,11 +333,10 @@ def progress(msg):
     sys.stderr.flush()
 
 
-def measure(cases, rounds, quick):
+def measure(cases, rounds, quick, certs, ref):
+    """Run the cases; `ref` is the raw-OpenSSL program or None."""
     import sslx
-    certs = Certs()
     modules = {"stdlib": stdlib_ssl, "sslx": sslx}
-    ref = reference_program()
     results = {}
     for name in cases:
         func, amount, quick_amount, unit, higher, ref_kind = CASES[name]
@@ -448,10 +421,16 @@ def versus_c(entry):
     return "-" if r is None else "%.1f%%" % (100 * r)
 
 
-def table(results):
-    fmt = "%-32s %10s %10s %10s %7s  %-18s %s"
-    lines = [fmt % ("case", "sslx", "stdlib", "raw C", "unit", "sslx vs stdlib",
-                    "sslx/raw C")]
+def table(results, with_c=True):
+    """The results as text; without the raw-C columns when the reference
+    program did not run (`with_c` False)."""
+    if with_c:
+        fmt = "%-32s %10s %10s %10s %7s  %-18s %s"
+        header = ("case", "sslx", "stdlib", "raw C", "unit", "sslx vs stdlib", "sslx/raw C")
+    else:
+        fmt = "%-32s %10s %10s %7s  %s"
+        header = ("case", "sslx", "stdlib", "unit", "sslx vs stdlib")
+    lines = [fmt % header]
     for name, e in results.items():
         m = e["median"]
 
@@ -460,14 +439,19 @@ def table(results):
                 return "%.1f" % m[k]
             return "error" if k in e["errors"] else "-"
 
-        lines.append(fmt % (name, cell("sslx"), cell("stdlib"), cell("openssl"), e["unit"],
-                            verdict(e), versus_c(e)))
+        if with_c:
+            row = (name, cell("sslx"), cell("stdlib"), cell("openssl"), e["unit"], verdict(e),
+                   versus_c(e) if e.get("reference") else "(no C case)")
+        else:
+            row = (name, cell("sslx"), cell("stdlib"), e["unit"], verdict(e))
+        lines.append((fmt % row).rstrip())
         for label, err in e["errors"].items():
             lines.append("    %s failed: %s" % (label, err))
     return "\n".join(lines)
 
 
 def chart(results, path):
+    """Draw the speed-ups as a bar chart; False when matplotlib is absent."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -490,37 +474,102 @@ def chart(results, path):
     ax.set_xlabel("sslx advantage over the stdlib (x, log scale, higher is better)")
     fig.tight_layout()
     fig.savefig(path)
+    plt.close(fig)
     return True
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(prog="sslx bench", description=__doc__.splitlines()[0])
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1, not %r" % text)
+    return value
+
+
+def check_output_path(path, option):
+    """Fail before measuring, not after, when an output file cannot be
+    written: its directory must exist and be writable."""
+    from sslx.cli import CliError, EXIT_USAGE
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise CliError("%s %s is a directory" % (option, path), EXIT_USAGE)
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise CliError("cannot write %s %s: no writable directory %s" % (option, path, directory),
+                       EXIT_USAGE)
+
+
+# Elapsed time of whole runs on the shared, busy 2-core VM sslx is developed
+# on (CPython 3.11, OpenSSL 3.0; load average 3-5 from other work), timed
+# end to end: --quick took 18-33 s, the full run 109-174 s, the raw-C column
+# included or not.  The help quotes them.
+QUICK_TIME = "20-35 seconds"
+FULL_TIME = "2-3 minutes"
+
+
+def build_parser():
+    from sslx.cli import Parser
+    ap = Parser(prog="sslx bench", description=__doc__.splitlines()[0],
+                epilog="From a checkout, `python bench/run.py` runs the same.  Files are "
+                       "written only where --json and --png say.")
     ap.add_argument("--quick", action="store_true",
-                    help="small amounts and 3 rounds: a run of about a minute")
-    ap.add_argument("--rounds", type=int, help="repetitions of each case (default 5, quick 3)")
-    ap.add_argument("--only", nargs="*", help="case names (substring match)")
+                    help="small amounts and 3 rounds; on a shared 2-core VM that took %s, "
+                         "the full run %s (default: full amounts, 5 rounds)"
+                         % (QUICK_TIME, FULL_TIME))
+    ap.add_argument("--rounds", type=positive_int, metavar="N",
+                    help="repetitions of each case (default: 5, or 3 with --quick)")
+    ap.add_argument("--only", nargs="+", metavar="CASE",
+                    help="run only the cases whose names contain one of these "
+                         "(case-insensitive; default: all of %s)" % ", ".join(CASES))
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
-                    help="rates per second of process CPU time (default; steady on a busy "
-                         "machine) or of elapsed time")
-    ap.add_argument("--json", default="sslx-bench.json",
-                    help="write the results as JSON here (default %(default)s; '' for none)")
-    ap.add_argument("--png", default="sslx-bench.png",
-                    help="draw a chart here when matplotlib is installed "
-                         "(default %(default)s; '' for none)")
-    args = ap.parse_args(argv)
+                    help="rates per second of process CPU time (steady on a busy machine) "
+                         "or of elapsed time (default: %(default)s)")
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write the results as JSON to FILE (default: not written)")
+    ap.add_argument("--png", metavar="FILE",
+                    help="also draw a chart to FILE; needs matplotlib (default: not drawn)")
+    return ap
+
+
+def main(argv=None):
+    """`sslx bench`: run through sslx.cli.main, which turns errors into
+    one line and an exit code."""
+    from sslx.cli import CliError, EXIT_USAGE, private_directory, stop_signals
+    args = build_parser().parse_args(argv)
     CLOCK["name"] = args.clock
     rounds = args.rounds or (3 if args.quick else 5)
     cases = [c for c in CASES if not args.only or any(o.lower() in c.lower() for o in args.only)]
-    results = measure(cases, rounds, args.quick)
+    if not cases:
+        raise CliError("no case matches --only %s (cases: %s)" % (" ".join(args.only),
+                                                                 ", ".join(CASES)), EXIT_USAGE)
+    for path, option in ((args.json, "--json"), (args.png, "--png")):
+        if path:
+            check_output_path(path, option)
+    # SIGTERM/SIGHUP end the run like Ctrl-C: the private directory goes.
+    with stop_signals(), private_directory("sslx-bench-") as directory:
+        certs = Certs(directory)
+        wants_c = any(CASES[c][5] for c in cases)
+        ref, why_not = reference_program(directory) if wants_c else (None, None)
+        results = measure(cases, rounds, args.quick, certs, ref)
+    for name, entry in results.items():
+        entry["reference"] = CASES[name][5]
     print("sslx benchmarks on %s, Python %s, %s; %d rounds, medians; %s clock" % (
         platform.machine(), platform.python_version(), stdlib_ssl.OPENSSL_VERSION, rounds,
         args.clock))
-    print(table(results))
+    print(table(results, with_c=ref is not None))
+    if why_not:
+        print("(no raw-C column: %s)" % why_not)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"python": platform.python_version(), "openssl": stdlib_ssl.OPENSSL_VERSION,
-                       "machine": platform.machine(), "clock": args.clock, "rounds": rounds,
-                       "quick": args.quick, "results": results}, f, indent=1)
+        try:
+            with open(args.json, "w") as f:
+                json.dump({"python": platform.python_version(),
+                           "openssl": stdlib_ssl.OPENSSL_VERSION,
+                           "machine": platform.machine(), "clock": args.clock, "rounds": rounds,
+                           "quick": args.quick, "raw_c": why_not or "measured",
+                           "results": results}, f, indent=1)
+        except OSError as exc:
+            raise CliError("cannot write --json %s: %s" % (args.json, exc.strerror), EXIT_USAGE)
         print("JSON: %s" % args.json)
     if args.png:
         print("chart: %s" % args.png if chart(results, args.png)
@@ -529,4 +578,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sslx.cli import main as cli_main
+    sys.exit(cli_main(["bench"] + sys.argv[1:]))

@@ -2,19 +2,24 @@
 
     sslx demo                        server and client on loopback, in one process
     sslx probe HOST[:PORT] [...]     connect, verify, and report what was negotiated
-    sslx serve [--host H] [--port P] [--cert F --key F]
+    sslx serve [--host H] [--port P] [--cert F --key F] [--ca-out F]
     sslx bench [...]                 benchmarks against the stdlib ssl
     sslx info | --version
 
 Everything TLS goes through sslx's public API (`import sslx as ssl`); keys
-and certificates for the throwaway CA are made in C (_generate_certificate).
-Errors are one line on stderr and a non-zero exit code, never a traceback.
+and certificates for the throwaway CA are made in C (_generate_certificate)
+and written, mode 0600, to a private temporary directory that is removed
+when the command ends, Ctrl-C and SIGTERM included.  Errors are one line on
+stderr with a documented exit code (EXIT_CODES), never a traceback.
 """
 import argparse
-import datetime
+import contextlib
 import hashlib
 import json
+import math
 import os
+import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -24,6 +29,18 @@ import time
 import sslx as ssl
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
+
+# Shown by `sslx --help`; the docs' CLI page and the README say the same.
+EXIT_CODES = """\
+exit codes:
+  0    success (serve: stopped by Ctrl-C or SIGTERM)
+  1    probe: the certificate or host name did not verify
+  2    usage: a bad option or value, or a file that cannot be read or used
+  3    network or TLS: cannot resolve, connect, listen or complete a handshake;
+       a timeout; the demo's echo did not come back
+  130  interrupted (Ctrl-C)
+  141  the output was closed (e.g. piped to head); nothing more is printed"""
 
 
 class CliError(Exception):
@@ -32,6 +49,12 @@ class CliError(Exception):
     def __init__(self, message, code=EXIT_NETWORK):
         super().__init__(message)
         self.code = code
+
+
+class Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGHUP: end like Ctrl-C.  A
+    BaseException, as KeyboardInterrupt is, so that code catching
+    Exception (a benchmark recording a failed sample) does not swallow it."""
 
 
 # ------------------------------------------------------------------ output
@@ -66,6 +89,50 @@ OUT = Style(sys.stdout)
 
 def version_line():
     return "sslx %s (%s)" % (ssl.__version__, ssl.OPENSSL_VERSION)
+
+
+def ssl_reason(exc):
+    """An SSLError's text without the '(file.c:LINE)' of sslx's source."""
+    text = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], str) else str(exc)
+    if text.endswith(")") and ".c:" in text.rsplit("(", 1)[-1]:
+        text = text.rsplit("(", 1)[0].rstrip()
+    return text
+
+
+def os_reason(exc):
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+# ------------------------------------------------------------------ files
+
+@contextlib.contextmanager
+def private_directory(prefix):
+    """A directory only this user can enter (mkdtemp: mode 0700), removed
+    with everything in it when the block ends, however it ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def write_file(path, text, mode=0o644, exclusive=False):
+    """Write text to path, created with `mode` (a key: 0600) so it is never
+    readable by others, not even for a moment."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, mode)
+    with open(fd, "w") as f:
+        f.write(text)
+
+
+def check_readable(path, what):
+    """Open the file now, so a missing or unreadable one is reported by
+    name (OpenSSL's loaders report neither the name nor which file)."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise CliError("cannot read %s %s: %s" % (what, path, os_reason(exc)), EXIT_USAGE) from None
 
 
 # ------------------------------------------------------------------ certificates
@@ -113,17 +180,40 @@ def describe_certificate(der):
 
 def make_throwaway_pki(directory):
     """A local CA and a server certificate for localhost, 127.0.0.1 and ::1,
-    written to `directory`; returns (cafile, certfile, keyfile)."""
+    written to `directory` (give it a private one: private_directory());
+    returns (cafile, certfile, keyfile).  The key file is created mode
+    0600; the CA's own key is never written anywhere."""
     ca_cert, ca_key = ssl._sslx._generate_certificate("sslx throwaway CA", ca=True)
     cert, key = ssl._sslx._generate_certificate(
         "localhost", san=["DNS:localhost", "IP:127.0.0.1", "IP:::1"],
         issuer_cert=ca_cert, issuer_key=ca_key)
     paths = [os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key")]
-    for path, text in zip(paths, (ca_cert, cert, key)):
-        with open(path, "w") as f:
-            f.write(text)
-    os.chmod(paths[2], 0o600)
+    write_file(paths[0], ca_cert, exclusive=True)
+    write_file(paths[1], cert, exclusive=True)
+    write_file(paths[2], key, mode=0o600, exclusive=True)
     return tuple(paths)
+
+
+# ------------------------------------------------------------------ option types
+
+def positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds, not %r" % text)
+    return value
+
+
+def port_number(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 0 to 65535, not %r" % text)
+    return value
 
 
 # ------------------------------------------------------------------ probe
@@ -149,7 +239,16 @@ def parse_target(text, default_port=443):
 
 
 def probe_context(args):
-    ctx = ssl.create_default_context(cafile=args.cafile)
+    if args.cafile:
+        check_readable(args.cafile, "CA file")
+    try:
+        ctx = ssl.create_default_context(cafile=args.cafile)
+    except ssl.SSLError as exc:
+        raise CliError("no usable CA certificate in %s: %s" % (args.cafile, ssl_reason(exc)),
+                       EXIT_USAGE) from None
+    except OSError as exc:
+        raise CliError("cannot read CA file %s: %s" % (args.cafile, os_reason(exc)),
+                       EXIT_USAGE) from None
     if args.insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -158,7 +257,10 @@ def probe_context(args):
     if args.tls13:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     if args.alpn:
-        ctx.set_alpn_protocols([p for p in args.alpn.split(",") if p])
+        try:
+            ctx.set_alpn_protocols([p for p in args.alpn.split(",") if p])
+        except (ValueError, ssl.SSLError) as exc:
+            raise CliError("bad --alpn %r: %s" % (args.alpn, exc), EXIT_USAGE) from None
     return ctx
 
 
@@ -169,19 +271,24 @@ def connect_once(ctx, host, port, servername, timeout, session=None):
         raise CliError("timed out connecting to %s:%d" % (host, port)) from None
     except socket.gaierror as exc:
         raise CliError("cannot resolve %s: %s" % (host, exc.strerror)) from None
+    except UnicodeError:
+        raise CliError("bad host name %r" % host, EXIT_USAGE) from None
     except OSError as exc:
-        raise CliError("cannot connect to %s:%d: %s" % (host, port,
-                                                       exc.strerror or exc)) from None
+        raise CliError("cannot connect to %s:%d: %s" % (host, port, os_reason(exc))) from None
     try:
         return ctx.wrap_socket(raw, server_hostname=servername, session=session)
     except ssl.SSLCertVerificationError:
         raw.close()
         raise
+    except (ValueError, UnicodeError) as exc:
+        raw.close()
+        raise CliError("bad server name %r: %s" % (servername, exc), EXIT_USAGE) from None
     except (ssl.SSLError, OSError) as exc:
         raw.close()
         if isinstance(exc, socket.timeout):
-            raise CliError("timed out during the TLS handshake with %s:%d" % (host, port))
-        raise CliError("TLS handshake with %s:%d failed: %s" % (host, port, exc)) from None
+            raise CliError("timed out during the TLS handshake with %s:%d" % (host, port)) from None
+        reason = ssl_reason(exc) if isinstance(exc, ssl.SSLError) else os_reason(exc)
+        raise CliError("TLS handshake with %s:%d failed: %s" % (host, port, reason)) from None
 
 
 def try_resumption(ctx, host, port, servername, timeout, first):
@@ -203,23 +310,42 @@ def try_resumption(ctx, host, port, servername, timeout, first):
 
 
 def probe(args):
-    host, port = parse_target(args.target)
-    servername = args.servername or host
-    ctx = probe_context(args)
-    report = {"target": "%s:%d" % (host, port), "servername": servername,
-              "verified": not args.insecure}
+    report = {"target": args.target, "servername": args.servername,
+              "verified": False}
     try:
-        conn = connect_once(ctx, host, port, servername, args.timeout)
-    except ssl.SSLCertVerificationError as exc:
-        report.update(verified=False, error=exc.verify_message, verify_code=exc.verify_code)
-        emit_probe(report, args)
-        return EXIT_VERIFY
-    with conn:
-        der = conn.getpeercert(binary_form=True)
-        report.update(version=conn.version(), cipher=conn.cipher()[0],
-                      cipher_bits=conn.cipher()[2], alpn=conn.selected_alpn_protocol())
-        report["certificate"] = describe_certificate(der) if der else None
-        report["resumption"] = try_resumption(ctx, host, port, servername, args.timeout, conn)
+        host, port = parse_target(args.target)
+        servername = args.servername or host
+        report.update(target="%s:%d" % (host, port), servername=servername)
+        ctx = probe_context(args)
+        try:
+            # The name is checked before connecting, so a bad one is a
+            # usage error even when the host cannot be reached.
+            ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname=servername)
+        except (ValueError, UnicodeError, TypeError) as exc:
+            raise CliError("bad server name %r: %s" % (servername, exc), EXIT_USAGE) from None
+        try:
+            conn = connect_once(ctx, host, port, servername, args.timeout)
+        except ssl.SSLCertVerificationError as exc:
+            report.update(error=exc.verify_message, verify_code=exc.verify_code,
+                          exit_code=EXIT_VERIFY)
+            emit_probe(report, args)
+            return EXIT_VERIFY
+        with conn:
+            der = conn.getpeercert(binary_form=True)
+            report.update(verified=not args.insecure, version=conn.version(),
+                          cipher=conn.cipher()[0], cipher_bits=conn.cipher()[2],
+                          alpn=conn.selected_alpn_protocol())
+            report["certificate"] = describe_certificate(der) if der else None
+            report["resumption"] = try_resumption(ctx, host, port, servername, args.timeout,
+                                                  conn)
+    except CliError as exc:
+        if args.json:
+            # --json always prints JSON: the error goes in it (and, as
+            # always, on stderr).
+            report.update(error=str(exc), exit_code=exc.code)
+            print(json.dumps(report, indent=2))
+        raise
+    report["exit_code"] = EXIT_OK
     emit_probe(report, args)
     return EXIT_OK
 
@@ -287,15 +413,36 @@ def handle_client(conn, log):
             log("connection ended: %s" % exc)
 
 
+def load_server_context(certfile, keyfile):
+    check_readable(certfile, "certificate file")
+    if keyfile:
+        check_readable(keyfile, "key file")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        ctx.load_cert_chain(certfile, keyfile)
+    except ssl.SSLError as exc:
+        what = certfile if not keyfile else "%s and %s" % (certfile, keyfile)
+        raise CliError("cannot use the certificate and key in %s: %s" % (what, ssl_reason(exc)),
+                       EXIT_USAGE) from None
+    except OSError as exc:
+        raise CliError("cannot read %s: %s" % (keyfile or certfile, os_reason(exc)),
+                       EXIT_USAGE) from None
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
 class Server:
     """A threaded TLS echo/HTTP server on one listening socket."""
 
-    def __init__(self, host, port, certfile, keyfile, log):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(certfile, keyfile)
-        self.ctx.set_alpn_protocols(["http/1.1"])
+    def __init__(self, host, port, ctx, log):
+        self.ctx = ctx
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.listener = socket.create_server((host, port), family=family)
+        try:
+            self.listener = socket.create_server((host, port), family=family)
+        except UnicodeError:
+            raise CliError("bad host name %r" % host, EXIT_USAGE) from None
+        except OSError as exc:
+            raise CliError("cannot listen on %s:%d: %s" % (host, port, os_reason(exc))) from None
         self.port = self.listener.getsockname()[1]
         self.log = log
         self.stopping = False
@@ -313,50 +460,103 @@ class Server:
                              daemon=True).start()
 
     def _handshake_and_handle(self, raw, addr):
-        raw.settimeout(10)
         try:
-            conn = self.ctx.wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
-            raw.close()
-            self.log("%s: handshake failed: %s" % (addr[0], exc))
-            return
-        self.log("%s: %s %s" % (addr[0], conn.version(), conn.cipher()[0]))
-        handle_client(conn, self.log)
+            raw.settimeout(10)
+            try:
+                conn = self.ctx.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError) as exc:
+                raw.close()
+                self.log("%s: handshake failed: %s" % (addr[0], exc))
+                return
+            self.log("%s: %s %s" % (addr[0], conn.version(), conn.cipher()[0]))
+            handle_client(conn, self.log)
+        except Exception as exc:  # a connection's failure is logged, never a traceback
+            self.log("%s: %s: %s" % (addr[0], type(exc).__name__, exc))
 
     def stop(self):
         self.stopping = True
         self.listener.close()
 
 
+@contextlib.contextmanager
+def stop_signals():
+    """SIGTERM and SIGHUP end the command like Ctrl-C does (so `finally`
+    blocks run and temporary files go); restored afterwards."""
+    def handler(signum, frame):
+        raise Stop(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+class Printer:
+    """print() for the server's threads: a closed output stops the server
+    (one flag, read by the main thread) instead of a thread's traceback."""
+
+    def __init__(self):
+        self.closed = False
+        self.server = None
+
+    def __call__(self, message):
+        if self.closed:
+            return
+        try:
+            print(message, flush=True)
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+            if self.server is not None:
+                self.server.stopping = True
+
+
 def serve(args):
     if args.key and not args.cert:
         raise CliError("--key needs --cert", EXIT_USAGE)
-    cafile = None
-    if args.cert:
-        certfile, keyfile = args.cert, args.key
-    else:
-        directory = tempfile.mkdtemp(prefix="sslx-serve-")
-        cafile, certfile, keyfile = make_throwaway_pki(directory)
-    try:
-        server = Server(args.host, args.port, certfile, keyfile, log=lambda m: print(m, flush=True))
-    except FileNotFoundError as exc:
-        raise CliError("cannot read %s" % exc.filename, EXIT_USAGE) from None
-    except ssl.SSLError as exc:
-        raise CliError("cannot load the certificate: %s" % exc, EXIT_USAGE) from None
-    except OSError as exc:
-        raise CliError("cannot listen on %s:%d: %s" % (args.host, args.port, exc.strerror))
-    host = "[%s]" % args.host if ":" in args.host else args.host
-    print("sslx serve: listening on https://%s:%d/ (echo, or HTTP GET)" % (host, server.port))
-    if cafile:
-        print("throwaway CA (trust it to verify): %s" % cafile)
-        print("  try: curl --cacert %s https://localhost:%d/" % (cafile, server.port))
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    if args.ca_out and args.cert:
+        raise CliError("--ca-out writes the throwaway CA, which --cert replaces", EXIT_USAGE)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(stop_signals())
+        cafile = None
+        if args.cert:
+            certfile, keyfile = args.cert, args.key
+        else:
+            directory = stack.enter_context(private_directory("sslx-serve-"))
+            cafile, certfile, keyfile = make_throwaway_pki(directory)
+            if args.ca_out:
+                with open(cafile) as f:
+                    ca_text = f.read()
+                try:
+                    write_file(args.ca_out, ca_text)
+                except OSError as exc:
+                    raise CliError("cannot write --ca-out %s: %s" % (args.ca_out, os_reason(exc)),
+                                   EXIT_USAGE) from None
+                cafile = args.ca_out
+        ctx = load_server_context(certfile, keyfile)
+        printer = Printer()
+        server = Server(args.host, args.port, ctx, log=printer)
+        printer.server = server
+        host = "[%s]" % args.host if ":" in args.host else args.host
+        printer("sslx serve: listening on https://%s:%d/ (echo, or HTTP GET); Ctrl-C stops"
+                % (host, server.port))
+        if cafile:
+            where = "" if args.ca_out else " (removed when serve stops)"
+            printer("throwaway CA (trust it to verify): %s%s" % (cafile, where))
+            printer("  try: curl --cacert %s https://localhost:%d/" % (cafile, server.port))
+        try:
+            server.serve_forever()
+        except (KeyboardInterrupt, Stop):
+            pass
+        finally:
+            server.stop()
+        if printer.closed:
+            return EXIT_PIPE
+    print("sslx serve: stopped", file=sys.stderr)
     return EXIT_OK
 
 
@@ -364,15 +564,19 @@ def serve(args):
 
 def demo(args):
     print(OUT.bold(version_line()))
-    directory = tempfile.mkdtemp(prefix="sslx-demo-")
-    cafile, certfile, keyfile = make_throwaway_pki(directory)
-    print("1. made a throwaway CA and a certificate for localhost in C:  %s" % directory)
-    lines = []
-    server = Server("127.0.0.1", 0, certfile, keyfile, log=lines.append)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    print("2. TLS echo server listening on 127.0.0.1:%d" % server.port)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(stop_signals())
+        directory = stack.enter_context(private_directory("sslx-demo-"))
+        cafile, certfile, keyfile = make_throwaway_pki(directory)
+        print("1. made a throwaway CA and a certificate for localhost in C "
+              "(in a private temporary directory, removed at exit)")
+        lines = []
+        server = Server("127.0.0.1", 0, load_server_context(certfile, keyfile), log=lines.append)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        stack.callback(thread.join, 5)
+        stack.callback(server.stop)
+        print("2. TLS echo server listening on 127.0.0.1:%d" % server.port)
         ctx = ssl.create_default_context(cafile=cafile)
         ctx.set_alpn_protocols(["http/1.1"])
         conn = connect_once(ctx, "127.0.0.1", server.port, "localhost", args.timeout)
@@ -385,17 +589,17 @@ def demo(args):
             message = b"hello over TLS from sslx"
             conn.sendall(message)
             echoed = b""
-            while len(echoed) < len(message):
-                chunk = conn.recv(1024)
-                if not chunk:
-                    break
-                echoed += chunk
+            try:
+                while len(echoed) < len(message):
+                    chunk = conn.recv(1024)
+                    if not chunk:
+                        break
+                    echoed += chunk
+            except socket.timeout:
+                raise CliError("the echo did not come back within %g s" % args.timeout) from None
         if echoed != message:
             raise CliError("the echo did not come back intact: %r" % echoed)
         print("4. sent %r, server echoed it back: %s" % (message.decode(), OUT.good("ok")))
-    finally:
-        server.stop()
-        thread.join(5)
     return EXIT_OK
 
 
@@ -410,8 +614,8 @@ def info(args):
     print(version_line())
     print("protocols: " + ", ".join(n for n in ("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3")
                                     if getattr(ssl, "HAS_" + n)))
-    print("features:  " + ", ".join(n for n in ("SNI", "ALPN", "ECDH", "TLS_UNIQUE")
-                                    if getattr(ssl, "HAS_" + n)))
+    print("features:  " + ", ".join(n for n in ("SNI", "ALPN", "ECDH", "TLS_UNIQUE", "PSK")
+                                    if getattr(ssl, "HAS_" + n, False)))
     for part in API_PARTS:
         print("  %-26s %s" % (part, "yes" if hasattr(ssl, part) else "not yet"))
     return EXIT_OK
@@ -419,53 +623,130 @@ def info(args):
 
 # ------------------------------------------------------------------ main
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error reported as one line (exit 2), and as
+    JSON too when the command line asked for --json."""
+
+    json_requested = False
+
+    def error(self, message):
+        line = "%s: error: %s (see %s --help)" % (self.prog, message, self.prog)
+        if Parser.json_requested:
+            print(json.dumps({"error": "%s: %s" % (self.prog, message),
+                              "exit_code": EXIT_USAGE}, indent=2))
+        print(line, file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="sslx", description=__doc__.splitlines()[0])
+    parser = Parser(prog="sslx", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print versions and exit")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=Parser)
 
-    p = sub.add_parser("probe", help="connect to a TLS server and report")
-    p.add_argument("target", help="HOST[:PORT] (port 443 by default)")
-    p.add_argument("--cafile", help="trust these CA certificates instead of the system's")
-    p.add_argument("--servername", help="SNI and host name to verify (default: HOST)")
-    p.add_argument("--alpn", help="comma-separated ALPN protocols, e.g. h2,http/1.1")
+    p = sub.add_parser("probe", help="connect to a TLS server and report what it offers",
+                       description="Connect to HOST, verify its certificate and host name, "
+                       "and report the protocol, cipher, ALPN, session resumption and the "
+                       "certificate.", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", help="HOST, HOST:PORT or [IPv6]:PORT (port 443 by default)")
+    p.add_argument("--cafile", metavar="FILE",
+                   help="trust the CA certificates in FILE (PEM) instead of the system's "
+                        "(default: the system's)")
+    p.add_argument("--servername", metavar="NAME",
+                   help="SNI and host name to verify (default: HOST)")
+    p.add_argument("--alpn", metavar="LIST",
+                   help="comma-separated ALPN protocols to offer, e.g. h2,http/1.1 "
+                        "(default: none)")
     versions = p.add_mutually_exclusive_group()
-    versions.add_argument("--tls1.2", dest="tls12", action="store_true", help="only TLS 1.2")
-    versions.add_argument("--tls1.3", dest="tls13", action="store_true", help="only TLS 1.3")
-    p.add_argument("--insecure", action="store_true", help="report without verifying")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    versions.add_argument("--tls1.2", dest="tls12", action="store_true",
+                          help="only TLS 1.2 (default: TLS 1.2 or 1.3)")
+    versions.add_argument("--tls1.3", dest="tls13", action="store_true",
+                          help="only TLS 1.3 (default: TLS 1.2 or 1.3)")
+    p.add_argument("--insecure", action="store_true",
+                   help="report without verifying the certificate (default: verify)")
+    p.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
+                   help="for connecting and for the handshake (default: %(default)g)")
+    p.add_argument("--json", action="store_true",
+                   help="print the report as JSON; on failure too, with 'error' and "
+                        "'exit_code' (default: text)")
 
-    s = sub.add_parser("serve", help="run a TLS echo server (answers HTTP GET too)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8443)
-    s.add_argument("--cert", help="certificate chain (PEM); default: a throwaway CA's")
-    s.add_argument("--key", help="private key (PEM), if not in --cert")
+    s = sub.add_parser("serve", help="run a TLS echo server (answers HTTP GET too)",
+                       description="A TLS echo server that answers HTTP GET with a small "
+                       "page.  Without --cert it makes a throwaway CA and a certificate for "
+                       "localhost, 127.0.0.1 and ::1 in a private temporary directory, "
+                       "removed when it stops (Ctrl-C or SIGTERM).", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: %(default)s)")
+    s.add_argument("--port", type=port_number, default=8443,
+                   help="port to listen on; 0 picks a free one (default: %(default)s)")
+    s.add_argument("--cert", metavar="FILE",
+                   help="certificate chain (PEM), with the key unless --key is given "
+                        "(default: a throwaway CA's certificate for localhost)")
+    s.add_argument("--key", metavar="FILE",
+                   help="private key (PEM) for --cert (default: read from --cert)")
+    s.add_argument("--ca-out", metavar="FILE",
+                   help="also write the throwaway CA's certificate to FILE, for clients to "
+                        "verify with; it stays after serve stops (default: not written)")
 
-    d = sub.add_parser("demo", help="server and client on loopback, in one process")
-    d.add_argument("--timeout", type=float, default=10.0)
+    d = sub.add_parser("demo", help="server and client on loopback, in one process",
+                       description="Make a throwaway CA in C, start a TLS echo server on "
+                       "127.0.0.1, connect to it with a verifying client, send a line and "
+                       "check the echo.  Leaves no files behind.", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
+                   help="for connecting, the handshake and the echo (default: %(default)g)")
     sub.add_parser("bench", help="benchmarks against the stdlib ssl (sslx bench --help)",
                    add_help=False)
-    sub.add_parser("info", help="what this build of sslx offers")
+    sub.add_parser("info", help="what this build of sslx offers (the default command)",
+                   epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 
 COMMANDS = {"probe": probe, "serve": serve, "demo": demo, "info": info}
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
+def run(argv):
     if argv[:1] == ["bench"]:
         from sslx import bench
         return bench.main(argv[1:])
+    Parser.json_requested = argv[:1] == ["probe"] and "--json" in argv
     args = build_parser().parse_args(argv)
     if args.version:
         print(version_line())
         return EXIT_OK
+    return COMMANDS[args.command or "info"](args)
+
+
+def main(argv=None):
+    """The `sslx` command.  Returns the exit code (EXIT_CODES)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        return COMMANDS[args.command or "info"](args)
-    except CliError as exc:
-        print("sslx: error: %s" % exc, file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        return 130
+        try:
+            code = run(argv)
+            if code == EXIT_PIPE:
+                silence_stdout()
+            sys.stdout.flush()
+            return code
+        except CliError as exc:
+            sys.stdout.flush()
+            print("sslx: error: %s" % exc, file=sys.stderr)
+            return exc.code
+        except (KeyboardInterrupt, Stop):
+            print("sslx: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_PIPE
+
+
+def silence_stdout():
+    """The reader went away (`sslx probe ... | head -1`): say nothing more,
+    and keep the interpreter from failing to flush stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
