@@ -7,17 +7,19 @@ the environment, so under the sanitizer run it is instrumented too."""
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Source a child scenario starts with: a throwaway CA and a server
 # certificate for "localhost" made with trustme (paths `cafile`, `certfile`
-# in the directory `tmp`), and fresh sslx contexts that use them.
+# in the directory `tmp`, which run_child() makes and removes, even when the
+# child crashes), and fresh sslx contexts that use them.
 CHILD_CONTEXTS = """
-import os, tempfile, trustme, sslx
+import os, trustme, sslx
 ca = trustme.CA()
-tmp = tempfile.mkdtemp()
+tmp = os.environ["SSLX_CHILD_TMP"]
 cafile = os.path.join(tmp, "ca.pem")
 ca.cert_pem.write_to_path(cafile)
 certfile = os.path.join(tmp, "server.pem")
@@ -41,8 +43,10 @@ def run_child(source, timeout=120):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([HERE] + [p for p in sys.path if p])
     try:
-        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(source)],
-                              capture_output=True, text=True, timeout=timeout, env=env)
+        with tempfile.TemporaryDirectory(prefix="sslx-child-") as tmp:
+            env["SSLX_CHILD_TMP"] = tmp
+            proc = subprocess.run([sys.executable, "-c", textwrap.dedent(source)],
+                                  capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as exc:
         raise AssertionError("the scenario did not finish in %ds (hang)\n%s"
                              % (timeout, exc.stderr or "")) from None

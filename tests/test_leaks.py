@@ -126,15 +126,15 @@ if __name__ == "__main__":
 
     import trustme
 
-    d = tempfile.mkdtemp()
-    ca = trustme.CA()
-    server = ca.issue_cert("localhost")
-    cafile, server_certfile = os.path.join(d, "ca.pem"), os.path.join(d, "server.pem")
-    ca.cert_pem.write_to_path(cafile)
-    server.private_key_and_cert_chain_pem.write_to_path(server_certfile)
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    batches = 10
-    samples = measure_standalone(cafile, server_certfile, ca.cert_pem.bytes().decode(),
-                                 batches=batches, per_batch=max(1, n // batches))
-    for i, (rss, objs) in enumerate(samples):
-        print("batch %2d: rss %7d KiB  objects %d" % (i, rss, objs))
+    with tempfile.TemporaryDirectory() as d:
+        ca = trustme.CA()
+        server = ca.issue_cert("localhost")
+        cafile, server_certfile = os.path.join(d, "ca.pem"), os.path.join(d, "server.pem")
+        ca.cert_pem.write_to_path(cafile)
+        server.private_key_and_cert_chain_pem.write_to_path(server_certfile)
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+        batches = 10
+        samples = measure_standalone(cafile, server_certfile, ca.cert_pem.bytes().decode(),
+                                     batches=batches, per_batch=max(1, n // batches))
+        for i, (rss, objs) in enumerate(samples):
+            print("batch %2d: rss %7d KiB  objects %d" % (i, rss, objs))
