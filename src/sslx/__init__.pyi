@@ -38,10 +38,11 @@ __version__: str
 socket_error = OSError
 
 # What getpeercert() and get_ca_certs() return as a dict: each value is a
-# string, or a tuple of (name, value) pairs, or a tuple of RDNs (tuples of
-# such pairs).
+# string, or a tuple of RDNs (each a tuple of (name, value) pairs), or a
+# tuple of such pairs.  (The union is in the order the stdlib's stubs use,
+# so that mypy's messages read the same for both modules.)
 _NamePairs: TypeAlias = tuple[tuple[str, str], ...]
-_CertDict: TypeAlias = dict[str, str | _NamePairs | tuple[_NamePairs, ...]]
+_CertDict: TypeAlias = dict[str, str | tuple[_NamePairs, ...] | _NamePairs]
 
 # ---------------------------------------------------------------- enums
 
