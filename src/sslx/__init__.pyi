@@ -17,7 +17,7 @@ import enum
 import socket
 import ssl as _stdlib
 from _typeshed import ReadableBuffer, StrOrBytesPath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Final, NamedTuple, TypeAlias, final, type_check_only
 from typing_extensions import Self, deprecated, disjoint_base
 
@@ -329,6 +329,10 @@ class SSLSession:
 
 # ---------------------------------------------------------------- callbacks
 
+# The shapes the stdlib's stubs give these callbacks, with sslx's classes,
+# so that a callback typed for either module fits.  (At runtime the third
+# argument of a servername callback is the SSLContext; the stdlib's stubs
+# say SSLSocket, and sslx's follow them rather than reject what they accept.)
 _SNICallback: TypeAlias = Callable[[SSLObject, str, SSLContext], int | None]
 _ServernameCallback: TypeAlias = Callable[[SSLSocket | SSLObject, str | None, SSLSocket], int | None]
 _PSKClientCallback: TypeAlias = Callable[[str | None], tuple[str | None, bytes]]
