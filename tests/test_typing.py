@@ -52,10 +52,6 @@ TYPESHED_ONLY = {
                       "builds do not); sslx does not define it",
     "_SSLMethod.PROTOCOL_SSLv2": "see PROTOCOL_SSLv2",
     "_SSLMethod.PROTOCOL_SSLv3": "see PROTOCOL_SSLv3",
-    "SOCK_STREAM": "sslx bug: the stdlib's ssl has it (from its `from socket import ...`) "
-                   "and typeshed declares it; sslx does not export it",
-    "SOL_SOCKET": "sslx bug: as SOCK_STREAM",
-    "SO_TYPE": "sslx bug: as SOCK_STREAM",
 }
 
 

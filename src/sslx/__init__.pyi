@@ -37,6 +37,9 @@ __version__: str
 
 socket_error = OSError
 
+# Constants the stdlib's ssl module has from `socket`.
+from socket import SOCK_STREAM as SOCK_STREAM, SOL_SOCKET as SOL_SOCKET, SO_TYPE as SO_TYPE
+
 # What getpeercert() and get_ca_certs() return as a dict: each value is a
 # string, or a tuple of RDNs (each a tuple of (name, value) pairs), or a
 # tuple of such pairs.  (The union is in the order the stdlib's stubs use,
