@@ -749,8 +749,8 @@ def test_message_callback_exception_survives_psk_callbacks(mod):
                     lambda i: (calls.append("server"), KEY)[1])
     c._msg_callback = s._msg_callback = failing_trace
     out = memory_handshake(mod, c, s)
-    if mod is stdlib and sys.version_info >= (3, 14):
-        # From 3.14 the stdlib calls the PSK callback with the KeyError
+    if mod is stdlib and sys.version_info >= (3, 15):
+        # From 3.15 the stdlib calls the PSK callback with the KeyError
         # still pending, which turns it into an unraisable report (with a
         # SystemError) and the handshake into an SSLError: an accident of
         # its C code that sslx does not reproduce (docs/differences.md).

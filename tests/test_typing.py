@@ -96,12 +96,15 @@ def mypy_cache(tmp_path_factory):
 
 def allowlists():
     """The stubtest allow-lists for this Python: stubtest-allowlist.txt for
-    every version, stubtest-allowlist-3.N+.txt from 3.N on."""
+    every version, stubtest-allowlist-3.N+.txt from 3.N on, and
+    stubtest-allowlist-checkout.txt when sslx comes from a source tree."""
     found = []
     for name in sorted(os.listdir(TYPING)):
         m = re.fullmatch(r"stubtest-allowlist(?:-3\.(\d+)\+)?\.txt", name)
         if m and (m.group(1) is None or PY >= (3, int(m.group(1)))):
             found.append(os.path.join(TYPING, name))
+    if not _is_site_packages(os.path.dirname(SSLX_DIR)):
+        found.append(os.path.join(TYPING, "stubtest-allowlist-checkout.txt"))
     return found
 
 
