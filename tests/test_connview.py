@@ -291,7 +291,9 @@ def test_view_setattr_reaches_only_connection_attributes(certs):
 
 def test_cycle_through_the_view_is_collected(certs):
     """A connection that keeps its own view (a subclass with a __dict__)
-    forms a cycle the garbage collector breaks."""
+    is collected; under ASan this read a freed view once (the view's end
+    could not clear the connection's pointer through the dead weak
+    reference)."""
     class Keeping(sslx.SSLObject):
         pass
 
@@ -303,3 +305,24 @@ def test_cycle_through_the_view_is_collected(certs):
     del pair
     gc.collect()
     assert ref() is None
+
+
+def test_socket_keeping_its_view_is_collected(certs):
+    """An SSLSocket subclass instance that keeps its own view in its
+    __dict__: both are collected (the socket's weak references go before
+    its __dict__, so the view cannot reach the socket as it dies)."""
+    class Keeping(sslx.SSLSocket):
+        pass
+
+    ctx, _ = make_contexts(sslx, certs)
+    ctx.sslsocket_class = Keeping
+    a, b = socket.socketpair()
+    with b:
+        tls = ctx.wrap_socket(a, server_hostname="localhost", do_handshake_on_connect=False)
+        tls.view = tls._sslobj
+        assert tls.view is not None
+        ref = weakref.ref(tls)
+        tls.close()
+        del tls
+        gc.collect()
+        assert ref() is None

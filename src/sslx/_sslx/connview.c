@@ -29,6 +29,13 @@ typedef struct {
     PyObject_HEAD
     PyObject *owner_ref;    /* weak reference to the SSLSocket or SSLObject */
     PyObject *orphan;       /* a hidden SSLObject holding a dead owner's connection */
+    /* BORROWED: the connection whose `view` is this one, or NULL.  The two
+     * borrowed pointers clear each other: the view's dealloc clears the
+     * connection's, the connection's end (sslx_connview_orphan) this one.
+     * The owner's weak reference cannot stand in for it: an owner being
+     * destroyed drops its weak references before its __dict__, which may
+     * hold the view's last reference. */
+    sslx_conn *conn;
 } sslx_connview;
 
 /* The owner (a new reference), or NULL when it is gone (no exception). */
@@ -285,17 +292,9 @@ connview_dealloc(sslx_connview *self)
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     /* A dealloc must leave a pending exception alone. */
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *owner = owner_get(self);
-    if (owner != NULL) {
-        sslx_conn *c = sslx_conn_of(owner);
-        if (c != NULL && c->view == (PyObject *)self)
-            c->view = NULL;
-        PyErr_Clear();
-        Py_DECREF(owner);
-    }
-    PyErr_Restore(type, value, tb);
+    if (self->conn != NULL && self->conn->view == (PyObject *)self)
+        self->conn->view = NULL;
+    self->conn = NULL;
     connview_clear(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -354,6 +353,7 @@ sslx_connview_of(sslx_state *st, PyObject *owner, sslx_conn *c)
     if (view == NULL)
         return NULL;
     view->orphan = NULL;
+    view->conn = NULL;
     view->owner_ref = PyWeakref_NewRef(owner, NULL);
     if (view->owner_ref == NULL) {
         view->owner_ref = NULL;
@@ -363,6 +363,7 @@ sslx_connview_of(sslx_state *st, PyObject *owner, sslx_conn *c)
     }
     PyObject_GC_Track(view);
     c->view = (PyObject *)view;     /* borrowed: the view clears it */
+    view->conn = c;                 /* borrowed: sslx_connview_orphan clears it */
     return (PyObject *)view;
 }
 
@@ -371,6 +372,8 @@ sslx_connview_orphan(sslx_conn *c)
 {
     sslx_connview *view = (sslx_connview *)c->view;
     c->view = NULL;
+    if (view != NULL)
+        view->conn = NULL;
     if (view == NULL || c->ssl == NULL || c->mode != SSLX_CONN_BIO)
         return 0;
     PyTypeObject *type = c->st->SSLObject_Type;

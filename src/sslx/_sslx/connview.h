@@ -9,9 +9,10 @@
  * exception set. */
 PyObject *sslx_connview_of(sslx_state *st, PyObject *owner, sslx_conn *c);
 
-/* The owner of `c` is being destroyed: a view that outlives it takes the
- * connection over when it is an SSLObject's (memory BIOs), and `c` is
- * left empty.  0, or -1 with MemoryError set. */
+/* The owner of `c` is being destroyed (called before `c` is freed): the
+ * view and `c` forget each other, and a view that outlives the owner takes
+ * the connection over when it is an SSLObject's (memory BIOs), leaving `c`
+ * empty.  0, or -1 with MemoryError set. */
 int sslx_connview_orphan(sslx_conn *c);
 
 #endif

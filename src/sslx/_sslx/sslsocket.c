@@ -268,6 +268,7 @@ sslsocket_dealloc(PyObject *self)
         PyObject_ClearWeakRefs(self);
     sock_ext *x = (sock_ext *)((char *)self + mine->tp_basicsize - sizeof(sock_ext));
     sslx_pybase_clear(self);
+    sslx_connview_orphan(&x->conn);     /* a socket's connection is never taken over */
     sslx_conn_free(&x->conn);
     clear_base_slots(self, socket_type);
     /* A static _socket.socket (3.10, 3.11) does not release the reference
