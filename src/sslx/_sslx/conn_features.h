@@ -6,6 +6,7 @@
  *   conn_keying.c  export_keying_material(label, length, context=None);
  *                  get_channel_binding("tls-exporter") and
  *                  get_channel_binding("tls-server-end-point")
+ *   ocsp.c         ocsp_response()
  *
  * Every OpenSSL call on the connection's SSL* runs under the engine's
  * lock (sslx_conn_feature_query below, the pattern of conn_py.c). */
@@ -15,6 +16,7 @@
 #include "conn.h"
 
 PyObject *sslx_conn_py_export_keying_material(PyObject *self, PyObject *args, PyObject *kwds);
+PyObject *sslx_conn_py_ocsp_response(PyObject *self, PyObject *unused);
 
 /* get_channel_binding(cb_type) for every type but "tls-unique" (which
  * conn_py.c answers): "tls-exporter", "tls-server-end-point", else the
@@ -43,6 +45,9 @@ sslx_conn_feature_query(PyObject *self, sslx_conn_query_fn fn, void *arg,
     {"export_keying_material", SSLX_KW_METHOD(sslx_conn_py_export_keying_material), \
      METH_VARARGS | METH_KEYWORDS, \
      "export_keying_material($self, /, label, length, context=None)\n--\n\n" \
-     "Keying material exported from the TLS session (RFC 5705, RFC 8446 section 7.5)."}
+     "Keying material exported from the TLS session (RFC 5705, RFC 8446 section 7.5)."}, \
+    {"ocsp_response", sslx_conn_py_ocsp_response, METH_NOARGS, \
+     "ocsp_response($self, /)\n--\n\n" \
+     "The OCSP response stapled to the handshake (DER bytes), or None."}
 
 #endif

@@ -21,7 +21,7 @@
  *   selected_npn_protocol(), version(), get_verified_chain(),
  *   get_unverified_chain() (3.13's DER lists, on every version), group(),
  *   client_sigalg(), server_sigalg() (3.15's); and sslx's own
- *   export_keying_material() (conn_features.h)
+ *   export_keying_material(), ocsp_response() (conn_features.h)
  * SSLX_CONN_PEER_METHODS: getpeercert(binary_form=False),
  *   verify_client_post_handshake()
  * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,

@@ -160,7 +160,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 /* The Python objects a context holds. */
 #define CONTEXT_OBJECT_FIELDS(X) \
     X(sni_callback) X(sslobject_class) X(sslsocket_class) X(msg_callback) \
-    X(psk_client_callback) X(psk_server_callback) X(keylog_filename)
+    X(psk_client_callback) X(psk_server_callback) X(keylog_filename) X(ocsp_response)
 
 static int
 context_traverse(sslx_context *self, visitproc visit, void *arg)

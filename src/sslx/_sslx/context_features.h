@@ -4,8 +4,12 @@
  *
  *   context_credentials.c  load_cert_chain(..., certdata=, keydata=),
  *                          load_pkcs12(data, password=None)
+ *   ocsp.c                 set_ocsp_response(), request_ocsp_stapling,
+ *                          verify_ocsp_stapling (and the connections'
+ *                          ocsp_response(), conn_features.h)
  *
- * The hooks are the method table entries below. */
+ * The hooks are the method and getset table entries below, and one call
+ * per new client SSL* (sslx_context_configure_client_features). */
 #ifndef SSLX_CONTEXT_FEATURES_H
 #define SSLX_CONTEXT_FEATURES_H
 
@@ -20,9 +24,44 @@ PyObject *sslx_context_load_cert_chain_any(sslx_context *self, PyObject *args, P
 /* load_pkcs12(data, password=None) */
 PyObject *sslx_context_load_pkcs12(sslx_context *self, PyObject *args, PyObject *kwds);
 
+/* ---- ocsp.c ---- */
+
+/* set_ocsp_response(response): DER bytes, a callable, or None. */
+PyObject *sslx_context_set_ocsp_response(sslx_context *self, PyObject *response);
+PyObject *sslx_context_get_request_ocsp(sslx_context *self, void *closure);
+int sslx_context_set_request_ocsp(sslx_context *self, PyObject *value, void *closure);
+PyObject *sslx_context_get_verify_ocsp(sslx_context *self, void *closure);
+int sslx_context_set_verify_ocsp(sslx_context *self, PyObject *value, void *closure);
+/* A new client SSL* asks for a staple when the context says so. */
+int sslx_ocsp_configure_client(sslx_context *self, SSL *ssl);
+
+/* ---- the hooks ---- */
+
+/* Everything above that a new client SSL* needs (context_wrap.c,
+ * configure_ssl).  0, or -1 with an exception set. */
+static inline int
+sslx_context_configure_client_features(sslx_context *self, SSL *ssl, PyObject *server_hostname)
+{
+    (void)server_hostname;
+    return sslx_ocsp_configure_client(self, ssl);
+}
+
 #define SSLX_CONTEXT_FEATURE_METHODS \
     {"load_pkcs12", SSLX_KW_METHOD(sslx_context_load_pkcs12), METH_VARARGS | METH_KEYWORDS, \
      "load_pkcs12($self, /, data, password=None)\n--\n\n" \
-     "Load the private key, certificate and chain of a PKCS#12 bundle (bytes-like)."}
+     "Load the private key, certificate and chain of a PKCS#12 bundle (bytes-like)."}, \
+    {"set_ocsp_response", (PyCFunction)sslx_context_set_ocsp_response, METH_O, \
+     "set_ocsp_response($self, response, /)\n--\n\n" \
+     "Staple an OCSP response to server handshakes whose client asks for one:\n" \
+     "DER bytes, a callable(connection) -> bytes | None run per handshake, or None."}
+
+#define SSLX_CONTEXT_FEATURE_GETSET \
+    {"request_ocsp_stapling", (getter)sslx_context_get_request_ocsp, \
+     (setter)sslx_context_set_request_ocsp, \
+     "Client connections ask the server for a stapled OCSP response.", NULL}, \
+    {"verify_ocsp_stapling", (getter)sslx_context_get_verify_ocsp, \
+     (setter)sslx_context_set_verify_ocsp, \
+     "Client handshakes fail unless the server staples a valid OCSP response saying 'good'.", \
+     NULL}
 
 #endif

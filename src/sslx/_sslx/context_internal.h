@@ -44,6 +44,10 @@ struct sslx_context {
     int shared_default;         /* shared_store is the default paths' store */
     X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
     int store_modified;         /* CAs/CRLs were added to a private store */
+    /* ---- beyond the stdlib (context_features.h) ---- */
+    PyObject *ocsp_response;    /* set_ocsp_response(): DER bytes or a callable, or NULL */
+    unsigned char ocsp_request; /* request_ocsp_stapling */
+    unsigned char ocsp_verify;  /* verify_ocsp_stapling */
     PyObject *weakreflist;
 };
 
