@@ -7,6 +7,7 @@
  *   ocsp.c                 set_ocsp_response(), request_ocsp_stapling,
  *                          verify_ocsp_stapling (and the connections'
  *                          ocsp_response(), conn_features.h)
+ *   session_cache.c        client_session_cache
  *
  * The hooks are the method and getset table entries below, and one call
  * per new client SSL* (sslx_context_configure_client_features). */
@@ -35,6 +36,14 @@ int sslx_context_set_verify_ocsp(sslx_context *self, PyObject *value, void *clos
 /* A new client SSL* asks for a staple when the context says so. */
 int sslx_ocsp_configure_client(sslx_context *self, SSL *ssl);
 
+/* ---- session_cache.c ---- */
+
+PyObject *sslx_context_get_client_session_cache(sslx_context *self, void *closure);
+int sslx_context_set_client_session_cache(sslx_context *self, PyObject *value, void *closure);
+/* A new client SSL* joins the context's session cache (when it has one);
+ * `server_hostname` (str or NULL) is part of the key. */
+int sslx_session_cache_configure_client(sslx_context *self, SSL *ssl, PyObject *server_hostname);
+
 /* ---- the hooks ---- */
 
 /* Everything above that a new client SSL* needs (context_wrap.c,
@@ -42,8 +51,9 @@ int sslx_ocsp_configure_client(sslx_context *self, SSL *ssl);
 static inline int
 sslx_context_configure_client_features(sslx_context *self, SSL *ssl, PyObject *server_hostname)
 {
-    (void)server_hostname;
-    return sslx_ocsp_configure_client(self, ssl);
+    if (sslx_ocsp_configure_client(self, ssl) < 0)
+        return -1;
+    return sslx_session_cache_configure_client(self, ssl, server_hostname);
 }
 
 #define SSLX_CONTEXT_FEATURE_METHODS \
@@ -62,6 +72,9 @@ sslx_context_configure_client_features(sslx_context *self, SSL *ssl, PyObject *s
     {"verify_ocsp_stapling", (getter)sslx_context_get_verify_ocsp, \
      (setter)sslx_context_set_verify_ocsp, \
      "Client handshakes fail unless the server staples a valid OCSP response saying 'good'.", \
-     NULL}
+     NULL}, \
+    {"client_session_cache", (getter)sslx_context_get_client_session_cache, \
+     (setter)sslx_context_set_client_session_cache, \
+     "Client connections resume sessions of earlier connections to the same server.", NULL}
 
 #endif

@@ -240,7 +240,7 @@ configure_ssl(sslx_context *self, SSL *ssl, int server_side, PyObject *server_ho
     }
     if (server_hostname != NULL && configure_hostname(self, ssl, server_hostname) < 0)
         return -1;
-    /* sslx: OCSP stapling (context_features.h). */
+    /* sslx: OCSP stapling, the client session cache (context_features.h). */
     if (sslx_context_configure_client_features(self, ssl, server_hostname) < 0)
         return -1;
     SSL_set_connect_state(ssl);
