@@ -271,6 +271,12 @@ def test_bad_staples_fail_the_handshake(pki, version, name, code, words):
         server = server_context(pki, lambda conn: b"\x30\x03junk")   # the callable is not checked
     else:
         server = server_context(pki, getattr(pki, name) if name else None)
+    if name is not None and handshake(client_context(pki, request=True, version=version),
+                                      server).client.ocsp_response() is None:
+        # OpenSSL 3.6's servers drop a response that does not decode or
+        # does not cover their certificate: then the client rightly sees
+        # no staple at all.
+        code, words = X509_V_ERR_OCSP_VERIFY_NEEDED, "did not staple an OCSP response"
     client = client_context(pki, verify=True, version=version)
     with pytest.raises(sslx.SSLCertVerificationError) as info:
         handshake(client, server)
