@@ -13,6 +13,7 @@
 # without version conditions, as are the functions 3.12 removed from the
 # stdlib (wrap_socket, match_hostname, RAND_pseudo_bytes), which sslx
 # keeps (deprecated) because its specification is the 3.10 API.
+import datetime
 import enum
 import socket
 import ssl as _stdlib
@@ -339,6 +340,7 @@ class SSLSession:
 _SNICallback: TypeAlias = Callable[[SSLObject, str, SSLContext], int | None]
 _ServernameCallback: TypeAlias = Callable[[SSLSocket | SSLObject, str | None, SSLSocket], int | None]
 _PSKClientCallback: TypeAlias = Callable[[str | None], tuple[str | None, bytes]]
+_PasswordType: TypeAlias = Callable[[], str | bytes | bytearray] | str | bytes | bytearray
 _PSKServerCallback: TypeAlias = Callable[[str | None], bytes]
 
 # ---------------------------------------------------------------- SSLContext
@@ -391,6 +393,24 @@ class SSLContext(_stdlib.SSLContext):
     def set_client_sigalgs(self, sigalgslist: str, /) -> None: ...
     def set_server_sigalgs(self, sigalgslist: str, /) -> None: ...
 
+    # Beyond the stdlib (docs/features/).
+    def load_cert_chain(  # type: ignore[override]
+        self,
+        certfile: StrOrBytesPath | None = None,
+        keyfile: StrOrBytesPath | None = None,
+        password: _PasswordType | None = None,
+        *,
+        certdata: str | ReadableBuffer | None = None,
+        keydata: str | ReadableBuffer | None = None,
+    ) -> None: ...
+    def load_pkcs12(self, data: ReadableBuffer, password: _PasswordType | None = None) -> None: ...
+    def set_ocsp_response(
+        self, response: ReadableBuffer | Callable[[SSLSocket | SSLObject], bytes | None] | None, /
+    ) -> None: ...
+    request_ocsp_stapling: bool
+    verify_ocsp_stapling: bool
+    client_session_cache: bool
+
 # ---------------------------------------------------------------- connections
 
 @disjoint_base
@@ -410,6 +430,12 @@ class SSLSocket(_stdlib.SSLSocket):
     def client_sigalg(self) -> str | None: ...
     def server_sigalg(self) -> str | None: ...
 
+    # Beyond the stdlib (docs/features/).
+    def export_keying_material(
+        self, label: str | ReadableBuffer, length: int, context: ReadableBuffer | None = None
+    ) -> bytes: ...
+    def ocsp_response(self) -> bytes | None: ...
+
 @disjoint_base
 class SSLObject(_stdlib.SSLObject):
     context: SSLContext
@@ -423,6 +449,43 @@ class SSLObject(_stdlib.SSLObject):
     def group(self) -> str | None: ...
     def client_sigalg(self) -> str | None: ...
     def server_sigalg(self) -> str | None: ...
+
+    # Beyond the stdlib (docs/features/).
+    def export_keying_material(
+        self, label: str | ReadableBuffer, length: int, context: ReadableBuffer | None = None
+    ) -> bytes: ...
+    def ocsp_response(self) -> bytes | None: ...
+
+# ---------------------------------------------------------------- Certificate
+
+@final
+class Certificate:
+    """A certificate (docs/features/certificate.md); equal and hashed by its DER."""
+    @classmethod
+    def from_pem(cls, data: str | ReadableBuffer, /) -> Certificate: ...
+    @classmethod
+    def from_der(cls, data: ReadableBuffer, /) -> Certificate: ...
+    def public_bytes(self, encoding: int = ..., *, format: int = ...) -> str | bytes: ...
+    def get_info(self) -> _CertDict: ...
+    def fingerprint(self, algorithm: str = "sha256") -> bytes: ...
+    @property
+    def subject(self) -> tuple[_NamePairs, ...]: ...
+    @property
+    def issuer(self) -> tuple[_NamePairs, ...]: ...
+    @property
+    def serial_number(self) -> int: ...
+    @property
+    def not_valid_before(self) -> datetime.datetime: ...
+    @property
+    def not_valid_after(self) -> datetime.datetime: ...
+    @property
+    def subject_alt_names(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def public_key_der(self) -> bytes: ...
+    @property
+    def is_ca(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 # ---------------------------------------------------------------- functions
 

@@ -1,6 +1,8 @@
-/* certificate.h - Certificate: a read-only X509 certificate object, the
- * items of SSLObject/SSLSocket.get_verified_chain() and
- * get_unverified_chain() (the stdlib's _ssl.Certificate). */
+/* certificate.h - sslx.Certificate: a read-only X509 certificate object,
+ * public (from_pem, from_der, fields, fingerprint), and the items of the
+ * private _sslobj.get_verified_chain()/get_unverified_chain() (the
+ * stdlib's _ssl.Certificate).  The type is made in module exec
+ * (sslx_certificate_setup, module.h). */
 #ifndef SSLX_CERTIFICATE_H
 #define SSLX_CERTIFICATE_H
 

@@ -301,9 +301,8 @@ sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds)
     const char *cb_type = "tls-unique";
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|s:get_channel_binding", kwlist, &cb_type))
         return NULL;
-    if (strcmp(cb_type, "tls-unique") != 0)
-        return PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented",
-                            cb_type);
+    if (strcmp(cb_type, "tls-unique") != 0)   /* sslx: the other types (conn_keying.c) */
+        return sslx_conn_channel_binding(self, cb_type);
     return query(self, tls_unique_of, NULL, answer_none);
 }
 

@@ -4,6 +4,7 @@
 #define SSLX_CONN_PY_H
 
 #include "conn.h"
+#include "conn_features.h"     /* sslx: methods beyond the stdlib */
 
 /* ---- Shared Python-visible methods and attributes ----
  * Written once, included by both types' tables:
@@ -19,7 +20,8 @@
  *   get_channel_binding(cb_type='tls-unique'), selected_alpn_protocol(),
  *   selected_npn_protocol(), version(), get_verified_chain(),
  *   get_unverified_chain() (3.13's DER lists, on every version), group(),
- *   client_sigalg(), server_sigalg() (3.15's)
+ *   client_sigalg(), server_sigalg() (3.15's); and sslx's own
+ *   export_keying_material(), ocsp_response() (conn_features.h)
  * SSLX_CONN_PEER_METHODS: getpeercert(binary_form=False),
  *   verify_client_post_handshake()
  * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
@@ -78,7 +80,8 @@ PyObject *sslx_conn_get_session_reused(PyObject *self, void *closure);
     {"selected_npn_protocol", sslx_conn_py_selected_npn_protocol, METH_NOARGS, NULL}, \
     {"version", sslx_conn_py_version, METH_NOARGS, NULL}, \
     {"get_verified_chain", sslx_conn_py_get_verified_chain, METH_NOARGS, NULL}, \
-    {"get_unverified_chain", sslx_conn_py_get_unverified_chain, METH_NOARGS, NULL}
+    {"get_unverified_chain", sslx_conn_py_get_unverified_chain, METH_NOARGS, NULL}, \
+    SSLX_CONN_FEATURE_METHODS
 
 /* getpeercert() and verify_client_post_handshake() as SSLObject has them;
  * SSLSocket has its own (they check the socket first). */

@@ -2,6 +2,7 @@
  * method table.  The rest lives in the other context_*.c files
  * (context_internal.h lists them). */
 #include "context_internal.h"
+#include "context_features.h"
 #include "constants.h"
 #include "distrust.h"
 #include "pybase.h"
@@ -160,7 +161,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 /* The Python objects a context holds. */
 #define CONTEXT_OBJECT_FIELDS(X) \
     X(sni_callback) X(sslobject_class) X(sslsocket_class) X(msg_callback) \
-    X(psk_client_callback) X(psk_server_callback) X(keylog_filename)
+    X(psk_client_callback) X(psk_server_callback) X(keylog_filename) X(ocsp_response)
 
 static int
 context_traverse(sslx_context *self, visitproc visit, void *arg)
@@ -319,9 +320,12 @@ static PyMethodDef context_methods[] = {
      NULL},
     {"_load_windows_store_certs", (PyCFunction)context_load_windows_store_certs, METH_VARARGS,
      NULL},
-    {"load_cert_chain", SSLX_KW_METHOD(sslx_context_load_cert_chain), METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
-     "Load a certificate chain and its private key."},
+    /* sslx: load_cert_chain also from memory (context_credentials.c). */
+    {"load_cert_chain", SSLX_KW_METHOD(sslx_context_load_cert_chain_any),
+     METH_VARARGS | METH_KEYWORDS,
+     "load_cert_chain($self, /, certfile=None, keyfile=None, password=None, *, certdata=None, "
+     "keydata=None)\n--\n\n"
+     "Load a certificate chain and its private key, from files or from memory."},
     {"load_verify_locations", SSLX_KW_METHOD(sslx_context_load_verify_locations),
      METH_VARARGS | METH_KEYWORDS,
      "load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"
@@ -398,6 +402,7 @@ static PyMethodDef context_methods[] = {
      "wrap_socket($self, sock, server_side=False, do_handshake_on_connect=True, "
      "suppress_ragged_eofs=True, server_hostname=None, session=None)\n--\n\n"
      "A TLS connection over a socket (an sslsocket_class instance)."},
+    SSLX_CONTEXT_FEATURE_METHODS,   /* sslx: beyond the stdlib (context_features.h) */
     {NULL, NULL, 0, NULL},
 };
 

@@ -2,6 +2,7 @@
  * protocol versions, tickets, callbacks and the connection classes (their
  * getters and setters, and the getset table context.c installs). */
 #include "context_internal.h"
+#include "context_features.h"
 #include "constants.h"
 #include "errors.h"
 #include "sslobject.h"
@@ -586,6 +587,7 @@ PyGetSetDef sslx_context_getset[] = {
      (setter)context_set_sslobject_class, NULL, NULL},
     {"_msg_callback", (getter)context_get_msg_callback, (setter)context_set_msg_callback, NULL,
      NULL},
+    SSLX_CONTEXT_FEATURE_GETSET,    /* sslx: beyond the stdlib (context_features.h) */
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -51,10 +51,30 @@ struct sslx_context {
     int shared_default;         /* shared_store is the default paths' store */
     X509_STORE *initial_store;  /* the SSL_CTX's own first store, once replaced */
     int store_modified;         /* CAs/CRLs were added to a private store */
+    /* ---- beyond the stdlib (context_features.h) ---- */
+    PyObject *ocsp_response;    /* set_ocsp_response(): DER bytes or a callable, or NULL */
+    unsigned char ocsp_request; /* request_ocsp_stapling */
+    unsigned char ocsp_verify;  /* verify_ocsp_stapling */
 };
 
 /* The module state of a context (never NULL for sslx_context objects). */
 #define SSLX_CONTEXT_STATE(self) sslx_state_from_type(Py_TYPE(self))
+
+/* context_load.c: the `password` argument of load_cert_chain(), shared
+ * with context_credentials.c (keys and PKCS#12 bundles from memory). */
+typedef struct {
+    PyObject *callable;     /* called (with the GIL) when the key needs it */
+    char *copy;             /* a str/bytes password, wiped when freed */
+    int copy_len;
+    int failed;             /* the callable failed; its exception is set */
+} sslx_password_source;
+/* From a str, bytes, bytearray or callable `password` (not None):
+ * 0, or -1 with the stdlib's TypeError/ValueError set. */
+int sslx_password_source_init(sslx_password_source *src, PyObject *password);
+void sslx_password_source_wipe(sslx_password_source *src);
+/* A pem_password_cb whose userdata is an sslx_password_source; runs
+ * without the GIL (takes it to call a callable). */
+int sslx_password_cb(char *buf, int size, int rwflag, void *userdata);
 
 /* context_load.c */
 PyObject *sslx_context_load_cert_chain(sslx_context *self, PyObject *args, PyObject *kwds);

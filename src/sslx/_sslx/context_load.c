@@ -47,12 +47,7 @@ fs_path(PyObject *obj, const char *what, PyObject **out)
 
 /* ---- passwords ---- */
 
-typedef struct {
-    PyObject *callable;     /* called (with the GIL) when the key needs it */
-    char *copy;             /* a str/bytes password, wiped when freed */
-    int copy_len;
-    int failed;             /* the callable failed; its exception is set */
-} password_source;
+typedef sslx_password_source password_source;   /* context_internal.h */
 
 static int
 too_long(Py_ssize_t len, int limit)
@@ -165,6 +160,25 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
         src->failed = 1;
     PyGILState_Release(gil);
     return n;
+}
+
+/* The password rules for context_credentials.c (context_internal.h). */
+int
+sslx_password_source_init(sslx_password_source *src, PyObject *password)
+{
+    return password_source_init(src, password);
+}
+
+void
+sslx_password_source_wipe(sslx_password_source *src)
+{
+    password_source_wipe(src);
+}
+
+int
+sslx_password_cb(char *buf, int size, int rwflag, void *userdata)
+{
+    return password_cb(buf, size, rwflag, userdata);
 }
 
 /* ---- load_cert_chain ---- */

@@ -3,6 +3,7 @@
  * each rule, used by the connection types too), wrap_socket() and
  * wrap_bio() themselves, and the configuration of every new SSL*. */
 #include "context_internal.h"
+#include "context_features.h"
 #include "constants.h"
 #include "errors.h"
 #include "session.h"
@@ -246,6 +247,9 @@ configure_ssl(sslx_context *self, SSL *ssl, int server_side, PyObject *server_ho
         return -1;
     }
     if (server_hostname != NULL && configure_hostname(self, ssl, server_hostname) < 0)
+        return -1;
+    /* sslx: OCSP stapling, the client session cache (context_features.h). */
+    if (sslx_context_configure_client_features(self, ssl, server_hostname) < 0)
         return -1;
     SSL_set_connect_state(ssl);
     return 0;

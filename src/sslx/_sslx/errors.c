@@ -138,6 +138,21 @@ raise_verify_error(sslx_state *st, SSL *ssl, unsigned long err, PyObject *hostna
 }
 
 PyObject *
+sslx_raise_verify_failure(sslx_state *st, long verify_code, const char *verify_message,
+                          const char *file, int line)
+{
+    unsigned long err = ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED);
+    PyObject *vmsg = PyUnicode_FromString(verify_message);
+    PyObject *vcode = PyLong_FromLong(verify_code);
+    if (vmsg && vcode)
+        raise_packed(st, st->SSLCertVerificationError, SSLX_ERR_SSL, err, NULL, verify_message,
+                     vcode, vmsg, file, line);
+    Py_XDECREF(vmsg);
+    Py_XDECREF(vcode);
+    return NULL;
+}
+
+PyObject *
 sslx_raise_eof_violation(sslx_state *st, const char *file, int line)
 {
     return sslx_raise_plain(st, st->SSLEOFError, SSLX_ERR_EOF,

@@ -58,6 +58,14 @@ PyObject *sslx_raise_conn_error(sslx_state *st, SSL *ssl, int ssl_err, int ret,
                                 int sys_errno, PyObject *hostname, int transfer,
                                 const char *file, int line);
 
+/* SSLCertVerificationError for a check sslx makes itself on top of
+ * OpenSSL's chain verification (OCSP stapling, ocsp.c): worded like
+ * OpenSSL's own failures ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate
+ * verify failed: <verify_message>"), with `verify_code` (X509_V_ERR_*)
+ * and `verify_message` set. */
+PyObject *sslx_raise_verify_failure(sslx_state *st, long verify_code, const char *verify_message,
+                                    const char *file, int line);
+
 /* SSLEOFError "EOF occurred in violation of protocol". */
 PyObject *sslx_raise_eof_violation(sslx_state *st, const char *file, int line);
 

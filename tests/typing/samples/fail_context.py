@@ -5,8 +5,8 @@ import ssl
 
 
 def configure(ctx: ssl.SSLContext, sock: socket.socket) -> None:
-    ctx.load_cert_chain(certfile=1)  # E: arg-type
-    ctx.load_cert_chain("cert.pem", password=42)  # E: arg-type
+    ctx.load_cert_chain(certfile=1)  # E: arg-type  # sslx-differs: sslx's own load_cert_chain (certfile optional: certdata=)
+    ctx.load_cert_chain("cert.pem", password=42)  # E: arg-type  # sslx-differs: sslx's own load_cert_chain
     ctx.load_verify_locations(cadata=3.5)  # E: arg-type
     ctx.verify_mode = 2  # E: assignment
     ctx.verify_mode = ssl.VerifyFlags.VERIFY_DEFAULT  # E: assignment

@@ -31,3 +31,12 @@ def extras(ctx: sslx.SSLContext, tls: sslx.SSLSocket) -> None:
     ctx.set_psk_server_callback(lambda identity: "key")  # E: arg-type, return-value
     flags: str = sslx.HOSTFLAG_NO_WILDCARDS  # E: assignment
     print(flags)
+
+
+def beyond_the_stdlib_misused(ctx: sslx.SSLContext, tls: sslx.SSLSocket) -> None:
+    ctx.load_pkcs12("file.p12")  # E: arg-type
+    ctx.load_cert_chain(certdata=1)  # E: arg-type
+    tls.export_keying_material("label")  # E: call-arg
+    cert = sslx.Certificate.from_der(b"")
+    cert.serial_number = 2  # E: misc
+    print(cert.not_valid_after + 1)  # E: operator

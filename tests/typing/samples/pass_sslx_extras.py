@@ -3,6 +3,7 @@
 expects them (sslx's classes are subclasses of the stdlib's, its exceptions
 are the stdlib's)."""
 import asyncio
+import datetime
 import http.client
 import socket
 import ssl
@@ -104,3 +105,17 @@ def newest_api_everywhere(ctx: sslx.SSLContext, tls: sslx.SSLSocket) -> list[str
     chain: list[bytes] = tls.get_verified_chain()
     print(chain, tls.group(), tls.client_sigalg(), tls.server_sigalg())
     return sslx.get_sigalgs() + ctx.get_groups()
+
+
+def beyond_the_stdlib(ctx: sslx.SSLContext, tls: sslx.SSLSocket, pem: str, p12: bytes) -> int:
+    ctx.load_cert_chain(certdata=pem, keydata=pem.encode(), password=lambda: "secret")
+    ctx.load_pkcs12(p12, password=b"secret")
+    ctx.set_ocsp_response(lambda conn: None)
+    ctx.request_ocsp_stapling = ctx.verify_ocsp_stapling = ctx.client_session_cache = True
+    staple: bytes | None = tls.ocsp_response()
+    secret: bytes = tls.export_keying_material("EXPORTER-test", 32, context=b"ctx")
+    cert = sslx.Certificate.from_pem(pem)
+    assert_type(cert.not_valid_after, datetime.datetime)
+    fingerprint: bytes = cert.fingerprint("sha1")
+    print(staple, secret, fingerprint, cert.subject, cert.subject_alt_names, cert.is_ca)
+    return cert.serial_number + hash(cert)
