@@ -89,9 +89,11 @@ build_cert(PyObject *lines, int *odd)
             item = Py_BuildValue("(sO)", "DNS", Py_None);
             *odd = 1;
             break;
-        case 'C':
-            FZ_CHECK(PyList_Append(subject, fz_ok(PyList_New(0))) == 0, "append");
-            Py_DECREF(PyList_GET_ITEM(subject, PyList_GET_SIZE(subject) - 1));
+        case 'C': {
+            PyObject *rdn = fz_ok(PyList_New(0));
+            FZ_CHECK(PyList_Append(subject, rdn) == 0, "append");
+            Py_DECREF(rdn);
+        }
             /* fall through: the pair goes into the new RDN */
         case 'M':
         case 'O':

@@ -14,18 +14,22 @@
  * victim reads until it wants more data or fails.
  *
  * Checked: no crash or sanitizer report; every exception is a documented
- * one (the SSLError family, never SSLSyscallError or SSLWantWriteError
- * over memory BIOs; ValueError/SSLError only where the API says so); the
- * plaintext the victim returns is exactly a prefix of what the peer sent,
- * in order (TLS lets nothing altered through); once a read failed or
- * reported the end of the stream, no later read returns data; callbacks
- * report no unexpected exception.
+ * one (the SSLError family; never SSLWantWriteError over memory BIOs;
+ * SSLSyscallError only once the end has already failed, see io();
+ * ValueError besides SSLError only from the state queries); the plaintext
+ * the victim returns is exactly the next bytes the peer sent (TLS lets
+ * nothing altered or reordered through), and what the peer reads is what
+ * the victim wrote; once a read failed or reported the end of the stream,
+ * no later read returns data or asks for more; the callbacks sslx calls
+ * get arguments of the documented types, and nothing unexpected is
+ * reported through sys.unraisablehook.
  *
  * Why no pool of handshaken pairs: every input consumes its pair (most
  * inputs damage the victim), and a pair reused across inputs would make an
  * input's behaviour depend on the inputs before it, which libFuzzer cannot
- * reproduce or minimise.  The handshakes are made cheap instead (TLS-PSK
- * for most variants, see VARIANTS).
+ * reproduce or minimise.  The handshakes are made cheap instead: TLS-PSK
+ * for most variants, session resumption for the certificate ones unless
+ * the pair is fresh (see fuzz_setup).
  *
  * Input (byte 0 is the configuration):
  *   bits 0-2  variant: 0-3 TLS 1.2 PSK (PSK-AES128-GCM-SHA256, no public
@@ -36,8 +40,32 @@
  *   bit 4     fresh: no handshake before the operations
  *   bit 5     the victim's incoming BIO is the stdlib's ssl.MemoryBIO
  *   bit 6     the victim's outgoing BIO is the stdlib's ssl.MemoryBIO
- * then operations, one byte each: the high nibble is the kind, the low
- * nibble a small argument (see the switch in fuzz_one). */
+ * then operations, one byte each, the high nibble the kind, the low nibble
+ * `a` an argument, some followed by argument bytes:
+ *   0  n=byte|(a&3)<<8, n bytes   the fuzzer's bytes to the victim
+ *   1  byte                       the peer writes ((byte|a<<8)*8+1) bytes
+ *   2  k=u16                      k staged bytes to the victim (0: all)
+ *   3  pos=u16, x=byte            staged byte pos%len ^= x|1
+ *   4  n=u16                      victim.read(n >> (a&7))
+ *   5  n=u16                      victim.read(n >> (a&7), bytearray)
+ *   6                             victim.do_handshake()
+ *   7                             peer.do_handshake()
+ *   8  byte                       victim.write(byte*64+a bytes)
+ *   9                             peer.read(65536)
+ *   10                            victim.unwrap()
+ *   11                            peer.unwrap()
+ *   12                            victim's incoming BIO: write_eof()
+ *   13 n=byte, n bytes            a record of type 20+(a&7), TLS 1.2
+ *                                 version, around those bytes, to the victim
+ *   14                            a state query (a picks: pending, cipher,
+ *                                 version, ALPN, getpeercert(), DER form,
+ *                                 channel binding, shared_ciphers,
+ *                                 compression, verified/unverified chain,
+ *                                 session, session_reused, server_hostname)
+ *   15                            read (a<<10 or 16384 bytes) until the
+ *                                 victim wants more data, fails or ends
+ * The peer's records are staged; the victim's go straight to the peer.
+ * After the last operation: everything staged is delivered, then 15. */
 #include "harness.h"
 
 #include <stdarg.h>

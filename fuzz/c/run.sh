@@ -5,7 +5,8 @@
 #
 # Targets are the fuzz_<name>.c files here (default: all), run one after the
 # other on a scratch copy of fuzz/c/corpus/<name> (the repository's corpus is
-# never written to).  Prints executions and executions per second per target
+# never written to), after replaying the inputs of fuzz/c/crashes/<name>
+# (past findings, which must pass).  Prints executions and executions per second per target
 # and a final pass/fail line; exits non-zero on any finding (crash, sanitizer
 # report, failed check, leak, timeout, out of memory).
 #
@@ -70,6 +71,14 @@ for t in "${TARGETS[@]}"; do
     rm -rf "$WORK/corpus/$t"
     mkdir -p "$WORK/corpus/$t" "$WORK/findings/$t"
     cp -r "$HERE/corpus/$t/." "$WORK/corpus/$t/" 2>/dev/null || true
+    regressions=("$HERE/crashes/$t"/*)
+    if [ -e "${regressions[0]}" ] && ! "$bin" -detect_leaks=0 "${regressions[@]}" \
+            > "$WORK/logs/$t.regressions.log" 2>&1; then
+        printf '%-12s %12s %8s %8s  %s\n' "$t" - - - "FAILED (fuzz/c/crashes/$t, log $WORK/logs/$t.regressions.log)"
+        grep -E "==sslx-fuzz==|ERROR: |SUMMARY|runtime error" "$WORK/logs/$t.regressions.log" | head -20
+        failed+=("$t")
+        continue
+    fi
     opts=(-max_total_time="$SECS" -max_len="$(max_len "$t")" -timeout=25 -rss_limit_mb=4096
           -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$WORK/findings/$t/")
     [ -n "${FUZZ_RUNS:-}" ] && opts+=(-runs="$FUZZ_RUNS")
