@@ -50,6 +50,19 @@ pending(void)
     return model_len - model_read;
 }
 
+/* Whether the model can take `len` more bytes (the bytes already read are
+ * dropped first).  A write it cannot take is not made. */
+static int
+room_for(size_t len)
+{
+    if (model_len + len <= model_cap)
+        return 1;
+    memmove(model, model + model_read, pending());
+    model_len -= model_read;
+    model_read = 0;
+    return model_len + len <= model_cap;
+}
+
 static void
 check_state(PyObject *bio, int eof_written)
 {
@@ -114,6 +127,8 @@ fuzz_one(const uint8_t *data, size_t size)
         case 5: {
             size_t len;
             const uint8_t *bytes = fz_bytes(&in, fz_u8(&in), &len);
+            if (!room_for(len))
+                break;
             PyObject *obj;
             if ((op & 7) == 0)
                 obj = PyBytes_FromStringAndSize((const char *)bytes, (Py_ssize_t)len);
@@ -127,7 +142,7 @@ fuzz_one(const uint8_t *data, size_t size)
         }
         case 1: {
             size_t len = fz_u16(&in);
-            if (model_len + len > model_cap)
+            if (!room_for(len))
                 break;
             PyObject *obj = fz_ok(PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len));
             uint8_t *p = (uint8_t *)PyBytes_AS_STRING(obj);
