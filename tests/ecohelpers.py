@@ -1,0 +1,131 @@
+"""Helpers for the ecosystem tests (test_ecosystem.py, test_inject*.py):
+third-party libraries driven over loopback with sslx's objects.
+
+- need(name): import a library the `test` extra installs, or skip with
+  the reason it is missing (test_ecosystem.py checks that a library the
+  extra should have installed on this interpreter really is there, so a
+  skip cannot hide a broken install).
+- run_async(coro_fn, loop): run a coroutine on a fresh asyncio or uvloop
+  event loop, bounded in time.
+- HTTPSServer: http.server on 127.0.0.1 in a thread, recording the type of
+  the TLS socket that carried each request.
+"""
+import asyncio
+import http.server
+import ssl as stdlib_ssl
+import threading
+
+import pytest
+
+import sslx
+
+TIMEOUT = 20    # seconds: the bound on any one test's network activity
+BODY = b"hello through sslx\n"
+
+# The libraries the `test` extra installs for these tests (import name ->
+# distribution name, as pyproject.toml spells it).
+LIBRARIES = {
+    "aiohttp": "aiohttp",
+    "uvloop": "uvloop",
+    "websockets": "websockets",
+    "httpx": "httpx",
+    "httpcore": "httpcore",
+    "urllib3": "urllib3",
+    "requests": "requests",
+    "trio": "trio",
+    "anyio": "anyio",
+}
+
+
+def need(name):
+    """The module `name`, or a skip saying it is not installed here."""
+    return pytest.importorskip(
+        name, reason=f"{name} is not installed with this interpreter (the `test` extra "
+        "installs it wherever it can be installed; test_ecosystem.py "
+        "::test_the_test_extra_installed_every_library says where it cannot)")
+
+
+def module_of(impl):
+    return sslx if impl == "sslx" else stdlib_ssl
+
+
+def tls_type(impl, kind):
+    """The exact class a TLS object of implementation `impl` has."""
+    return getattr(module_of(impl), kind)
+
+
+def contexts(impl, certs):
+    """(client, server) contexts of `impl` ("sslx" or "stdlib") for the
+    `certs` fixture: the client trusts the CA, the server is 'localhost',
+    127.0.0.1 and ::1."""
+    mod = module_of(impl)
+    client = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(certs.cafile)
+    server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(certs.server_certfile)
+    return client, server
+
+
+def event_loop(kind):
+    if kind == "uvloop":
+        return need("uvloop").new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def run_async(coro_fn, loop="asyncio", timeout=TIMEOUT):
+    """Run coro_fn() on a new event loop of `loop` ("asyncio" or "uvloop"),
+    failing after `timeout` seconds; the loop is closed afterwards."""
+    ev = event_loop(loop)
+    try:
+        return ev.run_until_complete(asyncio.wait_for(coro_fn(), timeout))
+    finally:
+        try:
+            ev.run_until_complete(ev.shutdown_asyncgens())
+        finally:
+            ev.close()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.server.seen.append((self.path, type(self.connection)))
+        body = BODY + self.path.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class HTTPSServer:
+    """An HTTPS server on 127.0.0.1 whose listening socket `server_ctx`
+    wraps; `seen` lists (path, type of the TLS socket) per request.  Each
+    answer is BODY followed by the request's path."""
+
+    def __init__(self, server_ctx):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.seen = self.seen = []
+        self.httpd.socket = server_ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive()
+
+
+def expected_body(path):
+    return BODY + path.encode()
