@@ -2,9 +2,9 @@
 third-party libraries driven over loopback with sslx's objects.
 
 - need(name): import a library the `test` extra installs, or skip with
-  the reason it is missing (test_ecosystem.py checks that a library the
-  extra should have installed on this interpreter really is there, so a
-  skip cannot hide a broken install).
+  the reason it is missing (test_ecosystem.py checks that every library
+  the extra should have installed on this interpreter really is there,
+  so a skip cannot hide a broken install).
 - run_async(coro_fn, loop): run a coroutine on a fresh asyncio or uvloop
   event loop, bounded in time.
 - HTTPSServer: http.server on 127.0.0.1 in a thread, recording the type of
@@ -43,9 +43,8 @@ LIBRARIES = {
 def need(name):
     """The module `name`, or a skip saying it is not installed here."""
     return pytest.importorskip(
-        name, reason=f"{name} is not installed with this interpreter (the `test` extra "
-        "installs it wherever it can be installed; test_ecosystem.py "
-        "::test_the_test_extra_installed_every_library says where it cannot)")
+        name, reason=f"{name} is not installed with this interpreter (pyproject.toml's "
+        "test extra installs it wherever its markers allow)")
 
 
 def module_of(impl):
