@@ -27,10 +27,11 @@ Attribute swapping only; no TLS happens here.  Three things change:
 MemoryBIOs in wrap_bio(), while sslx's accept the stdlib's, and with
 asyncio the stdlib's are not slower.
 
-Each swap is decided by identity: a name is changed only if it holds the
-object the other side would replace, so a value someone else put there
-(a function assigned to ``ssl._create_default_https_context``) is left
-alone in both directions.
+Each swap is decided by identity.  The factories are replaced whatever
+they hold and get back exactly that; ``_create_default_https_context`` is
+changed only if it holds one of those factories, so a function of the
+user's there is left alone; and on extraction a name is restored only if
+it still holds sslx's object (one assigned meanwhile is kept).
 """
 import sys
 import threading
