@@ -21,7 +21,8 @@ Attribute swapping only; no TLS happens here.  Three things change:
    whichever of the stdlib's factories it holds.
 3. Contexts that known libraries make once at import, with the stdlib,
    are rebuilt by the library's own code (aiohttp's defaults, requests
-   2.32.0-2.32.3's preloaded context), and put back on extraction.
+   2.32.0-2.32.3's preloaded context), and put back on extraction;
+   older aiohttp's cache of the contexts it made is emptied.
 
 ``ssl.MemoryBIO`` is left as it is: the stdlib's contexts refuse sslx's
 MemoryBIOs in wrap_bio(), while sslx's accept the stdlib's, and with
@@ -73,6 +74,13 @@ CONTEXT_COPIES = (
     ("aiohttp.connector", "_SSL_CONTEXT_VERIFIED", _aiohttp_context(True)),
     ("aiohttp.connector", "_SSL_CONTEXT_UNVERIFIED", _aiohttp_context(False)),
     ("requests.adapters", "_preloaded_ssl_context", _requests_context),   # requests 2.32.0-2.32.3
+)
+
+# Functions that cache the contexts they make (functools.lru_cache):
+# (module, dotted path); their cache is cleared on injection and
+# extraction, so the next call builds with the current `ssl`.
+CACHED_FACTORIES = (
+    ("aiohttp.connector", "TCPConnector._make_ssl_context"),   # older aiohttp (3.9)
 )
 
 _MISSING = object()
@@ -170,6 +178,12 @@ def _swap_contexts(forward):
                 setattr(module, attr, build(module))
     if not forward:
         _replaced_contexts.clear()
+    for module_name, path in CACHED_FACTORIES:
+        target = sys.modules.get(module_name)
+        for part in path.split("."):
+            target = getattr(target, part, None)
+        if hasattr(target, "cache_clear"):
+            target.cache_clear()
 
 
 def inject_into_ssl():
@@ -192,11 +206,12 @@ def inject_into_ssl():
     that libraries made at import are rebuilt by the library's own code if
     the library is imported: ``aiohttp.connector._SSL_CONTEXT_VERIFIED`` and
     ``_SSL_CONTEXT_UNVERIFIED``, and requests 2.32.0-2.32.3's
-    ``requests.adapters._preloaded_ssl_context``.  Not reached: copies of
-    the factory functions made before (``from ssl import
-    create_default_context``: they still build sslx contexts, through the
-    stdlib's code) and contexts other code made before, which stay the
-    stdlib's and keep working.  ``ssl.SSLContext``, ``ssl.SSLSocket``,
+    ``requests.adapters._preloaded_ssl_context``; the cache of the
+    contexts older aiohttp (3.9) made on first use is emptied.  Not
+    reached: copies of the factory functions taken before (``from ssl
+    import create_default_context``: they still build sslx contexts,
+    through the stdlib's code) and contexts other code made before, which
+    stay the stdlib's and keep working.  ``ssl.SSLContext``, ``ssl.SSLSocket``,
     ``ssl.SSLObject``, ``ssl.MemoryBIO`` and ``ssl.SSLSession`` keep naming
     the stdlib's classes, so isinstance() checks pass for both kinds.
 
