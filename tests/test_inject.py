@@ -397,6 +397,30 @@ def test_aiohttp_default_contexts_are_rebuilt_and_restored(pristine):
     assert connector._SSL_CONTEXT_UNVERIFIED is unverified
 
 
+def test_aiohttp_39_cached_contexts_are_dropped(pristine, monkeypatch):
+    """aiohttp 3.9 made its default contexts on first use and kept them in
+    an lru_cache on TCPConnector._make_ssl_context; the aiohttp installed
+    here does not, so that cache is set up the way 3.9 had it."""
+    need("aiohttp")
+    import functools
+    import aiohttp.connector
+
+    @functools.lru_cache(None)
+    def make(verified):
+        return ssl.create_default_context()
+
+    monkeypatch.setattr(aiohttp.connector.TCPConnector, "_make_ssl_context",
+                        staticmethod(make), raising=False)
+    first = make(True)
+    assert type(first) is STDLIB_CONTEXT and make(True) is first
+    sslx.inject_into_ssl()
+    try:
+        assert type(make(True)) is sslx.SSLContext
+    finally:
+        sslx.extract_from_ssl()
+    assert type(make(True)) is STDLIB_CONTEXT
+
+
 def test_requests_preloaded_context_is_rebuilt_and_restored(pristine, monkeypatch):
     """requests 2.32.0-2.32.3 made one context at import
     (requests.adapters._preloaded_ssl_context, its CA bundle loaded); the
