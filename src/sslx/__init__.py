@@ -169,3 +169,7 @@ class Purpose(_ASN1Object, _Enum):
 for _name in [n for n in globals() if n.startswith("PROTO_")]:
     del globals()[_name]
 del _name
+
+# Swap sslx's objects into the stdlib's `ssl` module and back (a thin
+# attribute-swapping layer, see _inject.py).
+from sslx._inject import extract_from_ssl, inject_into_ssl  # noqa: E402,F401
