@@ -86,9 +86,9 @@ CACHED_FACTORIES = (
 _MISSING = object()
 _lock = threading.RLock()
 _injected = False
-_pairs = []               # [(name, the stdlib's object, sslx's)] of the current injection
+_pairs: list = []         # [(name, the stdlib's object, sslx's)] of the current injection
 _stdlib_new = None        # the stdlib class's own __new__ (as in its __dict__), or _MISSING
-_replaced_contexts = {}   # (module, attribute) -> (the library's context, sslx's)
+_replaced_contexts: dict = {}  # (module, attribute) -> (the library's context, sslx's)
 
 
 def _new_context(cls, *args, **kwargs):
