@@ -101,13 +101,20 @@ certificate_dealloc(sslx_certificate *self)
 
 static PyMethodDef certificate_methods[] = {
     {"public_bytes", (PyCFunction)(void (*)(void))certificate_public_bytes,
-     METH_VARARGS | METH_KEYWORDS, "public_bytes(format=ENCODING_PEM): PEM text or DER bytes."},
+     METH_VARARGS | METH_KEYWORDS,
+     "public_bytes($self, /, format=sslx.ENCODING_PEM)\n--\n\n"
+     "Return the certificate as PEM text (str) with format ENCODING_PEM, or\n"
+     "as DER bytes with ENCODING_DER.  Raises ValueError for other formats."},
     {"get_info", (PyCFunction)certificate_get_info, METH_NOARGS,
-     "The certificate as a dict, like getpeercert()."},
+     "get_info($self, /)\n--\n\n"
+     "Return the certificate's fields as a dict, in the form of\n"
+     "getpeercert()'s result."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyType_Slot certificate_slots[] = {
+    {Py_tp_doc, "An X.509 certificate, as the chains of a connection's _sslobj hold\n"
+                "them.  Not created directly; equal when the certificates are."},
     {Py_tp_dealloc, certificate_dealloc},
     {Py_tp_repr, certificate_repr},
     {Py_tp_richcompare, certificate_richcompare},
