@@ -55,16 +55,24 @@ find_protocol(int protocol)
     return NULL;
 }
 
-/* The protocol argument of SSLContext(protocol=None, ...): extra
- * arguments are left to a subclass's __init__, as with the stdlib. */
+/* The protocol argument of SSLContext(protocol=None, *args, **kwargs):
+ * extra arguments are left to a subclass's __init__, as with the stdlib,
+ * whose errors this gives for the protocol itself (a C int). */
 static int
 parse_protocol(PyObject *args, PyObject *kwds, int *protocol)
 {
     PyObject *value = NULL;
-    if (PyTuple_GET_SIZE(args) > 0)
+    PyObject *by_name = kwds != NULL ? PyDict_GetItemString(kwds, "protocol") : NULL;
+    if (PyTuple_GET_SIZE(args) > 0) {
         value = PyTuple_GET_ITEM(args, 0);
-    else if (kwds != NULL)
-        value = PyDict_GetItemString(kwds, "protocol");
+        if (by_name != NULL) {
+            PyErr_SetString(PyExc_TypeError,
+                            "SSLContext() got multiple values for argument 'protocol'");
+            return -1;
+        }
+    } else {
+        value = by_name;
+    }
     if (value == NULL || value == Py_None) {
         *protocol = SSLX_PROTOCOL_TLS;
         return PyErr_WarnEx(PyExc_DeprecationWarning,
@@ -78,7 +86,11 @@ parse_protocol(PyObject *args, PyObject *kwds, int *protocol)
     Py_DECREF(index);
     if (n == -1 && PyErr_Occurred())
         return -1;
-    *protocol = (overflow || n < INT_MIN || n > INT_MAX) ? -1 : (int)n;
+    if (overflow || n < INT_MIN || n > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
+        return -1;
+    }
+    *protocol = (int)n;
     return 0;
 }
 
