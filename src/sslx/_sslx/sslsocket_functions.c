@@ -8,7 +8,8 @@
 
 /* A context made through the SSLContext type's Python API (its C side is
  * another file's business): verification as cert_reqs, no hostname
- * check, CAs from cafile, or the default ones when verifying without. */
+ * check, CAs from cafile, or the default ones when verifying without
+ * (an empty cafile counts as none, as in the stdlib). */
 static PyObject *
 unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *cafile)
 {
@@ -16,10 +17,12 @@ unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *
     if (ctx == NULL)
         return NULL;
     PyObject *reqs = PyLong_FromLong(cert_reqs), *r = NULL;
-    if (reqs == NULL || PyObject_SetAttrString(ctx, "check_hostname", Py_False) < 0
+    int has_cafile = PyObject_IsTrue(cafile);
+    if (reqs == NULL || has_cafile < 0
+        || PyObject_SetAttrString(ctx, "check_hostname", Py_False) < 0
         || PyObject_SetAttrString(ctx, "verify_mode", reqs) < 0)
         goto fail;
-    if (cafile != Py_None)
+    if (has_cafile)
         r = PyObject_CallMethod(ctx, "load_verify_locations", "O", cafile);
     else if (cert_reqs != SSLX_CERT_NONE)
         r = PyObject_CallMethod(ctx, "load_default_certs", NULL);

@@ -142,6 +142,12 @@ sslx_sslsocket_recv_into(PyObject *self, PyObject *args, PyObject *kwds)
         return plain_call(self, "recv_into", 3, given, dflt);
     if (check_no_flags(self, given[2], "recv_into") < 0)
         return NULL;
+    if (given[0] == Py_None) {      /* read()'s "no buffer" */
+        PyErr_SetString(PyExc_TypeError,
+                        "recv_into() argument 'buffer' must be read-write bytes-like object, "
+                        "not None");
+        return NULL;
+    }
     /* nbytes None or 0: the whole buffer, measured in bytes by the
      * buffer protocol (len() of an array('I') counts items). */
     Py_ssize_t nbytes = 0;
