@@ -67,6 +67,11 @@ DIFFERENCES = [
     ("SSLSocket.recv_into", "buffer=None", TypeError, SSLWantReadError,
      "with buffer None the stdlib reads into a new bytes object and returns that; sslx "
      "refuses None as socket.socket.recv_into() does"),
+    ("SSLContext", "protocol=2**64", ValueError, OverflowError,
+     "sslx calls any protocol number it does not know invalid, out of a C int's range "
+     "too (test_context.test_bad_protocol); the stdlib's int conversion overflows first"),
+    ("get_server_certificate", "ssl_version=2**64", ValueError, OverflowError,
+     "the protocol of its SSLContext, as above"),
     ("SSLContext.wrap_bio", "server_side=", (None, SSLError), (TypeError, OverflowError),
      "before 3.12 the stdlib's wrap_bio() wants an int for server_side; 3.12 made it a "
      "bool that takes any object's truth, as sslx does on every Python",
