@@ -72,6 +72,8 @@ DIFFERENCES = [
      "too (test_context.test_bad_protocol); the stdlib's int conversion overflows first"),
     ("get_server_certificate", "ssl_version=2**64", ValueError, OverflowError,
      "the protocol of its SSLContext, as above"),
+    ("wrap_socket", "ssl_version=2**64", ValueError, OverflowError,
+     "the protocol of its SSLContext, as above (the stdlib has wrap_socket() until 3.11)"),
     ("SSLContext.wrap_bio", "server_side=", (None, SSLError), (TypeError, OverflowError),
      "before 3.12 the stdlib's wrap_bio() wants an int for server_side; 3.12 made it a "
      "bool that takes any object's truth, as sslx does on every Python",
