@@ -149,7 +149,7 @@ static int
 parse_one_fastcall(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                    const char *format, char **kwlist, PyObject **out)
 {
-    PyObject *tuple = PyTuple_New(nargs), *dict = NULL, *value;
+    PyObject *tuple = PyTuple_New(nargs), *dict = NULL, *value = NULL;
     int ok = 0;
     if (tuple == NULL)
         return -1;
@@ -179,7 +179,7 @@ sslx_conn_py_write_method(PyObject *self, PyObject *const *args, Py_ssize_t narg
                           PyObject *kwnames)
 {
     static char *kwlist[] = {"data", NULL};
-    PyObject *data;
+    PyObject *data = NULL;
     if (nargs == 1 && kwnames == NULL)
         return sslx_conn_py_write(self, args[0]);
     if (parse_one_fastcall(args, nargs, kwnames, "O:write", kwlist, &data) < 0)
