@@ -39,7 +39,8 @@ SSLError = stdlib_ssl.SSLError
 # (label, value): the wrong values tried in each parameter's place.
 BAD_VALUES = [("None", None), ("0", 0), ("-1", -1), ("2**64", 1 << 64), ("1.5", 1.5),
               ("''", ""), ("'x'", "x"), ("b''", b""), ("b'x'", b"x"), ("()", ()),
-              ("(1, 2, 3)", (1, 2, 3)), ("[]", []), ("object()", object())]
+              ("('x',)", ("x",)), ("(1, 2, 3)", (1, 2, 3)), ("[]", []),
+              ("object()", object())]
 
 # Deliberate differences: (target, shapes starting with, sslx's outcome,
 # the stdlib's outcome, why[, on which Pythons]).  Outcomes are exception

@@ -135,14 +135,16 @@ connview_read(sslx_connview *self, PyObject *args, PyObject *kwds)
     return result;
 }
 
-/* sendfile(fd, offset, size): SSL_sendfile, for kernel TLS. */
+/* sendfile(fd, offset, size, flags=0): SSL_sendfile, for kernel TLS.
+ * flags are taken as the stdlib's (3.14) are and left out: OpenSSL hands
+ * them to FreeBSD's sendfile only; Linux's has none. */
 static PyObject *
 connview_sendfile(sslx_connview *self, PyObject *args)
 {
-    int fd;
+    int fd, flags = 0;
     long long offset;
     Py_ssize_t size;
-    if (!PyArg_ParseTuple(args, "iLn:sendfile", &fd, &offset, &size))
+    if (!PyArg_ParseTuple(args, "iLn|i:sendfile", &fd, &offset, &size, &flags))
         return NULL;
     if (offset < 0 || size < 0) {
         PyErr_SetString(PyExc_ValueError, "offset and size must not be negative");
@@ -320,9 +322,10 @@ static PyMethodDef connview_methods[] = {
      "the TLS close_notify always raises SSLEOFError (suppress_ragged_eofs\n"
      "is the owner's business)."},
     {"sendfile", (PyCFunction)connview_sendfile, METH_VARARGS,
-     "sendfile($self, fd, offset, size, /)\n--\n\n"
+     "sendfile($self, fd, offset, size, flags=0, /)\n--\n\n"
      "Send size bytes of the file open as descriptor fd, from offset on,\n"
-     "through kernel TLS; return the number sent.\n\n"
+     "through kernel TLS; return the number sent.  flags (for FreeBSD's\n"
+     "sendfile) have no effect on Linux.\n\n"
      "Only for a connection whose sending side uses kernel TLS (see\n"
      "uses_ktls_for_send()).  Raises ValueError for a negative offset or\n"
      "size, and what a write raises."},

@@ -116,11 +116,27 @@ sslx_context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
                                                    &incoming, &outgoing, &server_side,
                                                    &hostname, &session))
         return NULL;
-    /* The stdlib refuses the wrong side at once here; for sockets only
-     * when the connection starts (the engine's check). */
+    /* The stdlib encodes the name first (_encode_hostname(): AttributeError
+     * for what is neither str, bytes nor None), then, from 3.14, applies
+     * wrap_socket()'s rules (ValueError) before refusing the wrong side
+     * (SSLError); before 3.14 the side comes first.  For sockets the side
+     * is checked only when the connection starts (the engine's check). */
+    if (hostname != Py_None && !PyUnicode_Check(hostname)) {
+        PyObject *encoded = PyObject_CallMethod((PyObject *)self, "_encode_hostname", "(O)",
+                                                hostname);
+        if (encoded == NULL)
+            return NULL;
+        Py_DECREF(encoded);
+    }
+#if PY_VERSION_HEX >= 0x030E0000
+    if (sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0
+        || sslx_context_check_side(self, server_side) < 0)
+        return NULL;
+#else
     if (sslx_context_check_side(self, server_side) < 0
         || sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0)
         return NULL;
+#endif
     int failed;
     PyObject *cls = connection_class(self, self->sslobject_class, "sslobject_class", &failed);
     if (failed)

@@ -23,7 +23,7 @@ unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *
         || PyObject_SetAttrString(ctx, "verify_mode", reqs) < 0)
         goto fail;
     if (has_cafile)
-        r = PyObject_CallMethod(ctx, "load_verify_locations", "O", cafile);
+        r = PyObject_CallMethod(ctx, "load_verify_locations", "(O)", cafile);
     else if (cert_reqs != SSLX_CERT_NONE)
         r = PyObject_CallMethod(ctx, "load_default_certs", NULL);
     else
@@ -162,7 +162,7 @@ call_if_true(PyObject *obj, const char *name, PyObject *arg, PyObject *arg2)
     if (on <= 0)
         return on;
     PyObject *r = arg2 ? PyObject_CallMethod(obj, name, "OO", arg, arg2)
-                       : PyObject_CallMethod(obj, name, "O", arg);
+                       : PyObject_CallMethod(obj, name, "(O)", arg);
     Py_XDECREF(r);
     return r ? 0 : -1;
 }
