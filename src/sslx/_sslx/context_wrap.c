@@ -69,7 +69,10 @@ sslx_context_check_wrap(sslx_context *self, int for_socket, int server_side,
         PyErr_SetString(PyExc_ValueError, "session can only be specified in client mode");
         return -1;
     }
-    if (!server_side && self->check_hostname && !has_hostname) {
+    /* The stdlib's socket rule asks for a name on either side; sslx's own
+     * rule for wrap_bio() before 3.14 only on the client side (a server
+     * side there meets the stdlib's "Cannot create a server socket"). */
+    if ((socket_rules || !server_side) && self->check_hostname && !has_hostname) {
         PyErr_SetString(PyExc_ValueError, "check_hostname requires server_hostname");
         return -1;
     }
@@ -117,10 +120,10 @@ sslx_context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
                                                    &hostname, &session))
         return NULL;
     /* The stdlib encodes the name first (_encode_hostname(): AttributeError
-     * for what is neither str, bytes nor None), then, from 3.14, applies
-     * wrap_socket()'s rules (ValueError) before refusing the wrong side
-     * (SSLError); before 3.14 the side comes first.  For sockets the side
-     * is checked only when the connection starts (the engine's check). */
+     * for what is neither str, bytes nor None), then refuses the wrong side
+     * (SSLError) before wrap_socket()'s rules (ValueError); from 3.14 those
+     * rules come first.  For sockets the side is checked only when the
+     * connection starts (the engine's check). */
     if (hostname != Py_None && !PyUnicode_Check(hostname)) {
         PyObject *encoded = PyObject_CallMethod((PyObject *)self, "_encode_hostname", "(O)",
                                                 hostname);
@@ -128,15 +131,13 @@ sslx_context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
             return NULL;
         Py_DECREF(encoded);
     }
-#if PY_VERSION_HEX >= 0x030E0000
-    if (sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0
-        || sslx_context_check_side(self, server_side) < 0)
+    int rc = PY_VERSION_HEX >= 0x030E0000
+                 ? (sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0
+                    || sslx_context_check_side(self, server_side) < 0)
+                 : (sslx_context_check_side(self, server_side) < 0
+                    || sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0);
+    if (rc)
         return NULL;
-#else
-    if (sslx_context_check_side(self, server_side) < 0
-        || sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0)
-        return NULL;
-#endif
     int failed;
     PyObject *cls = connection_class(self, self->sslobject_class, "sslobject_class", &failed);
     if (failed)
