@@ -17,24 +17,46 @@ from sslx._sslx import (_create_default_https_context, _create_stdlib_context,  
 __version__ = "0.1.0"
 
 
-def _constants_enum(base, name, prefix, exclude=()):
+def _constants_enum(base, name, prefix, doc, exclude=()):
     """Build enum `name` from the extension's constants named PREFIX*, with
     Enum's own converter (the one the stdlib modules use), which also turns
     the module-level constants into the enum's members."""
-    return base._convert_(name, __name__,
-                          lambda key: key.startswith(prefix) and key not in exclude,
-                          source=_sslx)
+    cls = base._convert_(name, __name__,
+                         lambda key: key.startswith(prefix) and key not in exclude,
+                         source=_sslx)
+    cls.__doc__ = doc
+    return cls
 
 
-_SSLMethod = _constants_enum(_IntEnum, "_SSLMethod", "PROTOCOL_", exclude=("PROTOCOL_SSLv23",))
-Options = _constants_enum(_IntFlag, "Options", "OP_")
-AlertDescription = _constants_enum(_IntEnum, "AlertDescription", "ALERT_DESCRIPTION_")
-SSLErrorNumber = _constants_enum(_IntEnum, "SSLErrorNumber", "SSL_ERROR_")
-VerifyFlags = _constants_enum(_IntFlag, "VerifyFlags", "VERIFY_")
-VerifyMode = _constants_enum(_IntEnum, "VerifyMode", "CERT_")
+_SSLMethod = _constants_enum(
+    _IntEnum, "_SSLMethod", "PROTOCOL_",
+    "The protocols an SSLContext can be created for (the PROTOCOL_* constants).",
+    exclude=("PROTOCOL_SSLv23",))
+Options = _constants_enum(
+    _IntFlag, "Options", "OP_",
+    "OpenSSL options of a context (the OP_* constants), for SSLContext.options.")
+AlertDescription = _constants_enum(
+    _IntEnum, "AlertDescription", "ALERT_DESCRIPTION_",
+    "TLS alert descriptions (the ALERT_DESCRIPTION_* constants); an sni_callback\n"
+    "returns one to abort the handshake with that alert.")
+SSLErrorNumber = _constants_enum(
+    _IntEnum, "SSLErrorNumber", "SSL_ERROR_",
+    "The kinds of failure of a TLS operation (the SSL_ERROR_* constants), as\n"
+    "found in SSLError.errno.")
+VerifyFlags = _constants_enum(
+    _IntFlag, "VerifyFlags", "VERIFY_",
+    "Certificate verification flags (the VERIFY_* constants), for\n"
+    "SSLContext.verify_flags.")
+VerifyMode = _constants_enum(
+    _IntEnum, "VerifyMode", "CERT_",
+    "Whether peers' certificates are verified (the CERT_* constants), for\n"
+    "SSLContext.verify_mode.")
 
 
 class TLSVersion(_IntEnum):
+    """TLS protocol versions, for SSLContext.minimum_version and
+    maximum_version.  MINIMUM_SUPPORTED and MAXIMUM_SUPPORTED stand for the
+    lowest and highest versions OpenSSL supports."""
     MINIMUM_SUPPORTED = _sslx.PROTO_MINIMUM_SUPPORTED
     SSLv3 = _sslx.PROTO_SSLv3
     TLSv1 = _sslx.PROTO_TLSv1
@@ -129,6 +151,8 @@ _PROTOCOL_NAMES = {value: name for name, value in _SSLMethod.__members__.items()
 
 
 def get_protocol_name(protocol_code):
+    """Return the name of a PROTOCOL_* value, e.g. 'PROTOCOL_TLS_CLIENT' for
+    PROTOCOL_TLS_CLIENT, or '<unknown>' for any other value."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
 
 
@@ -153,11 +177,37 @@ class _ASN1Object(_namedtuple("_ASN1Object", "nid shortname longname oid")):
 
     @classmethod
     def fromnid(cls, nid):
+        """The object with OpenSSL's numeric identifier nid; ValueError for
+        an unknown one."""
         return tuple.__new__(cls, _sslx.nid2obj(nid))
 
     @classmethod
     def fromname(cls, name):
+        """The object with the short or long name (or dotted OID) name, e.g.
+        'serverAuth'; ValueError for an unknown one."""
         return tuple.__new__(cls, _sslx.txt2obj(name, name=True))
+
+
+for _field, _doc in (("nid", "OpenSSL's numeric identifier of the object (int)."),
+                     ("shortname", "The object's short name, e.g. 'serverAuth'."),
+                     ("longname", "The object's long name, e.g. "
+                                  "'TLS Web Server Authentication'."),
+                     ("oid", "The object identifier in dotted form, e.g. "
+                             "'1.3.6.1.5.5.7.3.1'.")):
+    getattr(_ASN1Object, _field).__doc__ = _doc
+
+DefaultVerifyPaths.__doc__ = (  # noqa: F405
+    "Where OpenSSL looks for CA certificates, as get_default_verify_paths()\n"
+    "reports it.")
+for _field, _doc in (
+        ("cafile", "The CA file used by default (str), None when it does not exist."),
+        ("capath", "The CA directory used by default (str), None when it does not exist."),
+        ("openssl_cafile_env", "The environment variable that overrides the CA file."),
+        ("openssl_cafile", "The CA file built into OpenSSL."),
+        ("openssl_capath_env", "The environment variable that overrides the CA directory."),
+        ("openssl_capath", "The CA directory built into OpenSSL.")):
+    getattr(DefaultVerifyPaths, _field).__doc__ = _doc  # noqa: F405
+del _field, _doc
 
 
 class Purpose(_ASN1Object, _Enum):

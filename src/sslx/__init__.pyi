@@ -360,7 +360,7 @@ class SSLContext(_stdlib.SSLContext):
     sslsocket_class: type[SSLSocket]
     sni_callback: _SNICallback | None  # type: ignore[assignment]
 
-    def load_default_certs(self, purpose: _AnyPurpose = ...) -> None: ...
+    def load_default_certs(self, purpose: _AnyPurpose | None = ...) -> None: ...
     def set_servername_callback(self, server_name_callback: _ServernameCallback | None) -> None: ...
     def wrap_socket(  # type: ignore[override]
         self,
@@ -490,7 +490,7 @@ class Certificate:
 # ---------------------------------------------------------------- functions
 
 def create_default_context(
-    purpose: _AnyPurpose = ...,
+    purpose: _AnyPurpose | None = ...,
     *,
     cafile: StrOrBytesPath | None = None,
     capath: StrOrBytesPath | None = None,
@@ -501,7 +501,7 @@ def _create_unverified_context(
     *,
     cert_reqs: int = ...,
     check_hostname: bool = False,
-    purpose: _AnyPurpose = ...,
+    purpose: _AnyPurpose | None = ...,
     certfile: StrOrBytesPath | None = None,
     keyfile: StrOrBytesPath | None = None,
     cafile: StrOrBytesPath | None = None,
@@ -513,7 +513,7 @@ _create_stdlib_context = _create_unverified_context
 _create_default_https_context = create_default_context
 
 def get_server_certificate(
-    addr: tuple[str, int], ssl_version: int = ..., ca_certs: str | None = None, timeout: float = ...
+    addr: tuple[str, int], ssl_version: int = ..., ca_certs: str | None = None, timeout: float | None = ...
 ) -> str: ...
 @deprecated("Deprecated since Python 3.7 (the stdlib removed it in 3.12). Use SSLContext.wrap_socket().")
 def wrap_socket(

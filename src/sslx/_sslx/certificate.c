@@ -461,10 +461,13 @@ static PyMethodDef certificate_methods[] = {
     {"public_bytes", (PyCFunction)(void (*)(void))certificate_public_bytes,
      METH_VARARGS | METH_KEYWORDS,
      "public_bytes($self, /, encoding=ENCODING_PEM)\n--\n\n"
-     "The certificate as PEM text (str) or DER (bytes, with ENCODING_DER)."},
+     "Return the certificate as PEM text (str) with ENCODING_PEM, or as DER\n"
+     "bytes with ENCODING_DER.  Raises ValueError for other encodings.  The\n"
+     "stdlib's private class names the argument format=; sslx takes either."},
     {"get_info", (PyCFunction)certificate_get_info, METH_NOARGS,
      "get_info($self, /)\n--\n\n"
-     "The certificate as a dict, like getpeercert()."},
+     "Return the certificate's fields as a dict, in the form of\n"
+     "getpeercert()'s result."},
     {"fingerprint", (PyCFunction)(void (*)(void))certificate_fingerprint,
      METH_VARARGS | METH_KEYWORDS,
      "fingerprint($self, /, algorithm='sha256')\n--\n\n"
@@ -500,8 +503,10 @@ static PyType_Slot certificate_slots[] = {
     {Py_tp_hash, certificate_hash},
     {Py_tp_methods, certificate_methods},
     {Py_tp_getset, certificate_getset},
-    {Py_tp_doc, "An X.509 certificate (read-only); made with Certificate.from_pem() or "
-                "Certificate.from_der(), or found in the private chains of a connection."},
+    {Py_tp_doc, "An X.509 certificate (read-only).\n\n"
+                "Made with Certificate.from_pem() or Certificate.from_der(), or found\n"
+                "in the private chains of a connection.  Equal and hashed by its DER\n"
+                "encoding."},
     {0, NULL},
 };
 

@@ -251,6 +251,13 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(cert_time_to_seconds_doc,
+"cert_time_to_seconds($module, /, cert_time)\n--\n\n"
+"Return the seconds since the epoch (int) of a certificate time.\n\n"
+"cert_time is a str such as 'May  9 00:00:00 2007 GMT', the form of the\n"
+"notBefore and notAfter fields of getpeercert(); the time is UTC.\n"
+"Raises ValueError for text in another form, TypeError for a non-str.");
+
 static PyObject *
 fn_cert_time_to_seconds(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -273,8 +280,7 @@ fn_cert_time_to_seconds(PyObject *module, PyObject *args, PyObject *kwds)
 
 static PyMethodDef certtime_functions[] = {
     {"cert_time_to_seconds", SSLX_KW_METHOD(fn_cert_time_to_seconds),
-     METH_VARARGS | METH_KEYWORDS,
-     "cert_time_to_seconds(cert_time) -> seconds since the epoch of a certificate time."},
+     METH_VARARGS | METH_KEYWORDS, cert_time_to_seconds_doc},
     {NULL, NULL, 0, NULL},
 };
 

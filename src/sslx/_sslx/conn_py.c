@@ -56,6 +56,18 @@ answer_zero(PyObject *self)
 
 /* ---- I/O ---- */
 
+const char sslx_conn_read_doc[] = PyDoc_STR(
+"read($self, /, len=1024, buffer=None)\n--\n\n"
+"Read up to len bytes of application data from the TLS connection.\n\n"
+"Returns them as bytes or, when buffer (a writable bytes-like object) is\n"
+"given, stores them there and returns their number (len 0 or larger than\n"
+"buffer means its size).  At the end of the stream, the peer's TLS close\n"
+"or an unclean close when suppress_ragged_eofs is set, returns b'' or 0.\n"
+"Raises SSLWantReadError or SSLWantWriteError when I/O must happen first\n"
+"(an SSLObject, a non-blocking socket), TimeoutError when a socket's\n"
+"timeout expires, SSLError subclasses for TLS failures and ValueError on\n"
+"a closed or unwrapped connection, or for a negative len without buffer.");
+
 PyObject *
 sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -121,6 +133,62 @@ sslx_conn_read_bytes(sslx_conn *c, Py_ssize_t len, double timeout, int suppress_
     return result;
 }
 
+const char sslx_conn_write_doc[] = PyDoc_STR(
+"write($self, /, data)\n--\n\n"
+"Encrypt data (a bytes-like object) and send it to the peer.\n\n"
+"Returns the number of bytes written.  Raises SSLWantReadError or\n"
+"SSLWantWriteError when I/O must happen first (renegotiation, a full\n"
+"non-blocking socket), TimeoutError when a socket's timeout expires,\n"
+"SSLError subclasses for TLS failures and ValueError on a closed or\n"
+"unwrapped connection.");
+
+/* PyArg_ParseTupleAndKeywords() of one object over vectorcall arguments:
+ * 0 with a new reference in *out, or -1 with Python's error for the
+ * shape of the call. */
+static int
+parse_one_fastcall(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                   const char *format, char **kwlist, PyObject **out)
+{
+    PyObject *tuple = PyTuple_New(nargs), *dict = NULL, *value = NULL;
+    int ok = 0;
+    if (tuple == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+    if (kwnames != NULL) {
+        if ((dict = PyDict_New()) == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++)
+            if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0)
+                goto done;
+    }
+    ok = PyArg_ParseTupleAndKeywords(tuple, dict, format, kwlist, &value);
+    if (ok)
+        *out = Py_NewRef(value);
+done:
+    Py_DECREF(tuple);
+    Py_XDECREF(dict);
+    return ok ? 0 : -1;
+}
+
+/* write(data) as the method table calls it: data by position or by
+ * name, with Python's errors for other shapes.  The usual call (one
+ * positional argument) takes no detour. */
+PyObject *
+sslx_conn_py_write_method(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames)
+{
+    static char *kwlist[] = {"data", NULL};
+    PyObject *data = NULL;
+    if (nargs == 1 && kwnames == NULL)
+        return sslx_conn_py_write(self, args[0]);
+    if (parse_one_fastcall(args, nargs, kwnames, "O:write", kwlist, &data) < 0)
+        return NULL;
+    PyObject *result = sslx_conn_py_write(self, data);
+    Py_DECREF(data);
+    return result;
+}
+
 PyObject *
 sslx_conn_py_write(PyObject *self, PyObject *data)
 {
@@ -146,6 +214,11 @@ pending_of(sslx_conn *c, void *arg)
     (void)arg;
     return PyLong_FromLong(SSL_pending(c->ssl));
 }
+
+const char sslx_conn_pending_doc[] = PyDoc_STR(
+"pending($self, /)\n--\n\n"
+"Return the number of decrypted bytes that read() can return at once,\n"
+"without more input from the peer (0 when not connected).");
 
 PyObject *
 sslx_conn_py_pending(PyObject *self, PyObject *unused)
@@ -186,6 +259,15 @@ peercert_of(sslx_conn *c, void *arg)
     return result;
 }
 
+const char sslx_conn_getpeercert_doc[] = PyDoc_STR(
+"getpeercert($self, /, binary_form=False)\n--\n\n"
+"Return the certificate the peer presented, or None if it sent none.\n\n"
+"With binary_form false, a dict of the certificate's fields (subject,\n"
+"issuer, notBefore, notAfter, subjectAltName, ...); it is empty when the\n"
+"certificate was not verified (verify_mode CERT_NONE).  With binary_form\n"
+"true, the certificate as DER bytes.  Raises ValueError before the\n"
+"handshake is complete, OSError (ENOTCONN) on an unconnected socket.");
+
 PyObject *
 sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -215,6 +297,12 @@ cipher_of(sslx_conn *c, void *arg)
         Py_RETURN_NONE;
     return cipher_tuple(cipher);
 }
+
+const char sslx_conn_cipher_doc[] = PyDoc_STR(
+"cipher($self, /)\n--\n\n"
+"Return (name, protocol version, secret bits) of the cipher suite in\n"
+"use, e.g. ('TLS_AES_256_GCM_SHA384', 'TLSv1.3', 256), or None before\n"
+"the handshake.");
 
 PyObject *
 sslx_conn_py_cipher(PyObject *self, PyObject *unused)
@@ -261,6 +349,12 @@ shared_ciphers_of(sslx_conn *c, void *arg)
     return list;
 }
 
+const char sslx_conn_shared_ciphers_doc[] = PyDoc_STR(
+"shared_ciphers($self, /)\n--\n\n"
+"Return the cipher suites the client offered that this server enables,\n"
+"in the client's order, as a list of (name, protocol version, secret\n"
+"bits).  None on a client, or before the client's hello arrived.");
+
 PyObject *
 sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 {
@@ -282,6 +376,11 @@ compression_of(sslx_conn *c, void *arg)
     Py_RETURN_NONE;
 }
 
+const char sslx_conn_compression_doc[] = PyDoc_STR(
+"compression($self, /)\n--\n\n"
+"Return the name of the compression algorithm in use, or None (the\n"
+"usual case: OP_NO_COMPRESSION is set by default).");
+
 PyObject *
 sslx_conn_py_compression(PyObject *self, PyObject *unused)
 {
@@ -290,6 +389,12 @@ sslx_conn_py_compression(PyObject *self, PyObject *unused)
 }
 
 static PyObject *tls_unique_of(sslx_conn *c, void *arg);
+
+const char sslx_conn_get_channel_binding_doc[] = PyDoc_STR(
+"get_channel_binding($self, /, cb_type='tls-unique')\n--\n\n"
+"Return channel binding data (bytes) of type cb_type for the current\n"
+"connection, or None before the handshake.\n\n"
+"Only 'tls-unique' (RFC 5929) exists; other types raise ValueError.");
 
 /* tls-unique (RFC 5929): the first Finished message of the latest
  * handshake - the client's in a full handshake, the server's when the
@@ -359,6 +464,11 @@ group_of(sslx_conn *c, void *arg)
     return PyUnicode_FromString(name);
 }
 
+const char sslx_conn_group_doc[] = PyDoc_STR(
+"group($self, /)\n--\n\n"
+"Return the name of the group used for the key exchange (e.g. 'X25519'),\n"
+"or None before the handshake.");
+
 PyObject *
 sslx_conn_py_group(PyObject *self, PyObject *unused)
 {
@@ -397,12 +507,24 @@ selected_sigalg(PyObject *self, int by_server)
 #endif
 }
 
+const char sslx_conn_client_sigalg_doc[] = PyDoc_STR(
+"client_sigalg($self, /)\n--\n\n"
+"Return the name of the signature algorithm the client authenticated\n"
+"with (e.g. 'rsa_pss_rsae_sha256'), or None when it did not.\n\n"
+"Raises NotImplementedError with OpenSSL older than 3.5.");
+
 PyObject *
 sslx_conn_py_client_sigalg(PyObject *self, PyObject *unused)
 {
     (void)unused;
     return selected_sigalg(self, 0);
 }
+
+const char sslx_conn_server_sigalg_doc[] = PyDoc_STR(
+"server_sigalg($self, /)\n--\n\n"
+"Return the name of the signature algorithm the server's handshake\n"
+"signature used (e.g. 'ecdsa_secp256r1_sha256'), or None before it.\n\n"
+"Raises NotImplementedError with OpenSSL older than 3.5.");
 
 PyObject *
 sslx_conn_py_server_sigalg(PyObject *self, PyObject *unused)
@@ -411,12 +533,22 @@ sslx_conn_py_server_sigalg(PyObject *self, PyObject *unused)
     return selected_sigalg(self, 1);
 }
 
+const char sslx_conn_selected_alpn_protocol_doc[] = PyDoc_STR(
+"selected_alpn_protocol($self, /)\n--\n\n"
+"Return the application protocol agreed on through ALPN (str), or None\n"
+"when none was (not offered, not accepted, handshake not done).");
+
 PyObject *
 sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused)
 {
     (void)unused;
     return query(self, alpn_of, NULL, answer_none);
 }
+
+const char sslx_conn_selected_npn_protocol_doc[] = PyDoc_STR(
+"selected_npn_protocol($self, /)\n--\n\n"
+"Return None: sslx has no Next Protocol Negotiation (HAS_NPN is False).\n\n"
+"Warns DeprecationWarning; use selected_alpn_protocol().");
 
 /* NPN is gone from OpenSSL 3 builds that matter; like the stdlib, warn and
  * answer None. */
@@ -443,12 +575,26 @@ version_of(sslx_conn *c, void *arg)
     return PyUnicode_FromString(version);
 }
 
+const char sslx_conn_version_doc[] = PyDoc_STR(
+"version($self, /)\n--\n\n"
+"Return the TLS version negotiated, such as 'TLSv1.3' or 'TLSv1.2', or\n"
+"None before the handshake is complete.");
+
 PyObject *
 sslx_conn_py_version(PyObject *self, PyObject *unused)
 {
     (void)unused;
     return query(self, version_of, NULL, answer_none);
 }
+
+const char sslx_conn_verify_client_post_handshake_doc[] = PyDoc_STR(
+"verify_client_post_handshake($self, /)\n--\n\n"
+"Ask the client for its certificate now that the handshake is done\n"
+"(TLS 1.3 post-handshake authentication; server side).\n\n"
+"The request goes out with the next read or write, which then verifies\n"
+"the answer as verify_mode says.  Raises SSLError when it cannot be asked\n"
+"(not TLS 1.3, the client did not offer it, or a client connection),\n"
+"ValueError on a closed connection.");
 
 /* Queue a TLS 1.3 CertificateRequest; it goes out with the next write or
  * read. */
@@ -539,6 +685,12 @@ no_chain_list(PyObject *self)
     return PyList_New(0);
 }
 
+const char sslx_conn_get_verified_chain_doc[] = PyDoc_STR(
+"get_verified_chain($self, /)\n--\n\n"
+"Return the chain that verified the peer's certificate, from the peer's\n"
+"certificate to the trusted root, as a list of DER bytes.\n\n"
+"Empty when nothing was verified (CERT_NONE, or before the handshake).");
+
 PyObject *
 sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
 {
@@ -546,6 +698,11 @@ sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
     chain_request req = {.verified = 1, .as_der = 1};
     return query(self, chain_of, &req, no_chain_list);
 }
+
+const char sslx_conn_get_unverified_chain_doc[] = PyDoc_STR(
+"get_unverified_chain($self, /)\n--\n\n"
+"Return the certificates the peer sent, its own first, as a list of DER\n"
+"bytes, whether or not they were verified; empty when it sent none.");
 
 PyObject *
 sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)

@@ -142,14 +142,16 @@ connview_read(sslx_connview *self, PyObject *args, PyObject *kwds)
     return result;
 }
 
-/* sendfile(fd, offset, size): SSL_sendfile, for kernel TLS. */
+/* sendfile(fd, offset, size, flags=0): SSL_sendfile, for kernel TLS.
+ * flags are taken as the stdlib's (3.14) are and left out: OpenSSL hands
+ * them to FreeBSD's sendfile only; Linux's has none. */
 static PyObject *
 connview_sendfile(sslx_connview *self, PyObject *args)
 {
-    int fd;
+    int fd, flags = 0;
     long long offset;
     Py_ssize_t size;
-    if (!PyArg_ParseTuple(args, "iLn:sendfile", &fd, &offset, &size))
+    if (!PyArg_ParseTuple(args, "iLn|i:sendfile", &fd, &offset, &size, &flags))
         return NULL;
     if (offset < 0 || size < 0) {
         PyErr_SetString(PyExc_ValueError, "offset and size must not be negative");
@@ -302,24 +304,44 @@ connview_dealloc(sslx_connview *self)
 
 static PyMethodDef connview_methods[] = {
     {"get_verified_chain", (PyCFunction)connview_verified_chain, METH_NOARGS,
-     "The verified chain as Certificate objects, or None."},
+     "get_verified_chain($self, /)\n--\n\n"
+     "Return the chain that verified the peer, as a list of Certificate\n"
+     "objects (the peer's first), or None when nothing was verified."},
     {"get_unverified_chain", (PyCFunction)connview_unverified_chain, METH_NOARGS,
-     "The peer's chain as Certificate objects, or None."},
+     "get_unverified_chain($self, /)\n--\n\n"
+     "Return the certificates the peer sent, as a list of Certificate\n"
+     "objects (the peer's first), or None when it sent none."},
     {"do_handshake", (PyCFunction)connview_do_handshake, METH_NOARGS,
-     "Start or continue the TLS handshake."},
+     "do_handshake($self, /)\n--\n\n"
+     "Run the TLS handshake of the connection, as its owner's\n"
+     "do_handshake() does (ValueError once the connection is gone)."},
     {"read", SSLX_KW_METHOD(connview_read), METH_VARARGS | METH_KEYWORDS,
-     "read(len=1024, buffer=None): read, raising SSLEOFError at a ragged end."},
+     "read($self, /, len=1024, buffer=None)\n--\n\n"
+     "Read as the owner's read() does, except that a peer closing without\n"
+     "the TLS close_notify always raises SSLEOFError (suppress_ragged_eofs\n"
+     "is the owner's business)."},
     {"sendfile", (PyCFunction)connview_sendfile, METH_VARARGS,
-     "sendfile(fd, offset, size): send a file's bytes through kernel TLS."},
+     "sendfile($self, fd, offset, size, flags=0, /)\n--\n\n"
+     "Send size bytes of the file open as descriptor fd, from offset on,\n"
+     "through kernel TLS; return the number sent.  flags (for FreeBSD's\n"
+     "sendfile) have no effect on Linux.\n\n"
+     "Only for a connection whose sending side uses kernel TLS (see\n"
+     "uses_ktls_for_send()).  Raises ValueError for a negative offset or\n"
+     "size, and what a write raises."},
     {"uses_ktls_for_send", (PyCFunction)connview_uses_ktls_for_send, METH_NOARGS,
-     "Whether kernel TLS encrypts what this connection sends."},
+     "uses_ktls_for_send($self, /)\n--\n\n"
+     "Return True if the kernel encrypts what this connection sends\n"
+     "(kernel TLS, OP_ENABLE_KTLS)."},
     {"uses_ktls_for_recv", (PyCFunction)connview_uses_ktls_for_recv, METH_NOARGS,
-     "Whether kernel TLS decrypts what this connection receives."},
+     "uses_ktls_for_recv($self, /)\n--\n\n"
+     "Return True if the kernel decrypts what this connection receives\n"
+     "(kernel TLS, OP_ENABLE_KTLS)."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef connview_getset[] = {
-    {"owner", (getter)connview_get_owner, NULL, "The connection's owner, or None.", NULL},
+    {"owner", (getter)connview_get_owner, NULL,
+     "The SSLSocket or SSLObject of the connection, None once it is gone.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -332,7 +354,10 @@ static PyType_Slot connview_slots[] = {
     {Py_tp_clear, connview_clear},
     {Py_tp_dealloc, connview_dealloc},
     {Py_tp_methods, connview_methods},
-    {Py_tp_doc, "The private _sslobj of an SSLSocket or SSLObject (stdlib compatibility)."},
+    {Py_tp_doc, "The _sslobj attribute of an SSLSocket or SSLObject.\n\n"
+                "The stdlib keeps its internal connection object there and some code\n"
+                "reaches into it; this view gives such code the methods it uses.\n"
+                "Other attributes are looked up on the connection itself."},
     {0, NULL},
 };
 

@@ -56,16 +56,23 @@ find_protocol(int protocol)
     return NULL;
 }
 
-/* The protocol argument of SSLContext(protocol=None, ...): extra
- * arguments are left to a subclass's __init__, as with the stdlib. */
+/* The protocol argument of SSLContext(protocol=None, *args, **kwargs):
+ * extra arguments are left to a subclass's __init__, as with the stdlib. */
 static int
 parse_protocol(PyObject *args, PyObject *kwds, int *protocol)
 {
     PyObject *value = NULL;
-    if (PyTuple_GET_SIZE(args) > 0)
+    PyObject *by_name = kwds != NULL ? PyDict_GetItemString(kwds, "protocol") : NULL;
+    if (PyTuple_GET_SIZE(args) > 0) {
         value = PyTuple_GET_ITEM(args, 0);
-    else if (kwds != NULL)
-        value = PyDict_GetItemString(kwds, "protocol");
+        if (by_name != NULL) {
+            PyErr_SetString(PyExc_TypeError,
+                            "SSLContext() got multiple values for argument 'protocol'");
+            return -1;
+        }
+    } else {
+        value = by_name;
+    }
     if (value == NULL || value == Py_None) {
         *protocol = SSLX_PROTOCOL_TLS;
         return PyErr_WarnEx(PyExc_DeprecationWarning,
@@ -79,6 +86,8 @@ parse_protocol(PyObject *args, PyObject *kwds, int *protocol)
     Py_DECREF(index);
     if (n == -1 && PyErr_Occurred())
         return -1;
+    /* Out of range is just another unknown protocol (ValueError); the
+     * stdlib overflows first (test_context.test_bad_protocol). */
     *protocol = (overflow || n < INT_MIN || n > INT_MAX) ? -1 : (int)n;
     return 0;
 }
@@ -311,6 +320,204 @@ context_load_windows_store_certs(sslx_context *self, PyObject *args)
     return NULL;
 }
 
+/* ---- docstrings (the methods live in the other context_*.c files) ---- */
+
+PyDoc_STRVAR(load_cert_chain_doc,
+"load_cert_chain($self, /, certfile=None, keyfile=None, password=None, *,\n"
+"                certdata=None, keydata=None)\n--\n\n"
+"Load the certificate chain this end presents, and its private key.\n\n"
+"certfile is the path of a PEM file holding the certificate, then any\n"
+"intermediate CA certificates, and the key unless keyfile names another\n"
+"file.  sslx also takes them from memory: certdata instead of certfile,\n"
+"keydata instead of keyfile (PEM text or bytes, or DER bytes).  password\n"
+"decrypts an encrypted key: a str, bytes or bytearray, or a callable\n"
+"returning one (called only if needed).  Raises OSError when a file\n"
+"cannot be read, SSLError when the contents are not usable or the key\n"
+"does not match, ValueError or TypeError for a bad password.");
+
+PyDoc_STRVAR(load_verify_locations_doc,
+"load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"
+"Load CA certificates (and CRLs) to verify peers with.\n\n"
+"cafile is a PEM file of certificates, capath a directory of PEM files\n"
+"named by subject hash (c_rehash), cadata a str of PEM certificates or a\n"
+"bytes-like object of DER ones.  At least one is required (TypeError).\n"
+"Raises OSError when a file cannot be read, SSLError when the data holds\n"
+"no certificate or a bad one.");
+
+PyDoc_STRVAR(load_default_certs_doc,
+"load_default_certs($self, /, purpose=None)\n--\n\n"
+"Load the system's CA certificates (OpenSSL's default locations).\n\n"
+"purpose, Purpose.SERVER_AUTH (None, the default, means that) or\n"
+"Purpose.CLIENT_AUTH, says what the certificates will verify.  Raises\n"
+"TypeError when purpose is not a Purpose.");
+
+PyDoc_STRVAR(set_default_verify_paths_doc,
+"set_default_verify_paths($self, /)\n--\n\n"
+"Trust the CA certificates in OpenSSL's default file and directory\n"
+"(which SSL_CERT_FILE and SSL_CERT_DIR override).");
+
+PyDoc_STRVAR(load_dh_params_doc,
+"load_dh_params($self, path, /)\n--\n\n"
+"Load Diffie-Hellman parameters for DHE key exchange from a PEM file.\n\n"
+"Raises OSError when the file cannot be read, SSLError when it holds no\n"
+"usable parameters.");
+
+PyDoc_STRVAR(get_ca_certs_doc,
+"get_ca_certs($self, /, binary_form=False)\n--\n\n"
+"Return the CA certificates loaded with cafile or cadata, as a list.\n\n"
+"Each is a dict like getpeercert()'s, or DER bytes when binary_form is\n"
+"true.  Certificates of a capath directory are not listed until a\n"
+"handshake has used them.");
+
+PyDoc_STRVAR(cert_store_stats_doc,
+"cert_store_stats($self, /)\n--\n\n"
+"Return the counts of loaded certificates as a dict with the keys\n"
+"'x509' (all certificates), 'x509_ca' (CA certificates) and 'crl'.");
+
+PyDoc_STRVAR(get_ciphers_doc,
+"get_ciphers($self, /)\n--\n\n"
+"Return the enabled cipher suites, in order of preference.\n\n"
+"Each is a dict with the keys 'id', 'name', 'protocol', 'description',\n"
+"'strength_bits', 'alg_bits', 'aead', 'symmetric', 'digest', 'kea' and\n"
+"'auth'.");
+
+PyDoc_STRVAR(set_ciphers_doc,
+"set_ciphers($self, cipherlist, /)\n--\n\n"
+"Choose the cipher suites of TLS 1.2 and older.\n\n"
+"cipherlist is a str in OpenSSL's cipher list format, e.g.\n"
+"'ECDHE+AESGCM:!aNULL'; '@SECLEVEL=n' sets security_level.  TLS 1.3\n"
+"suites are set with set_ciphersuites().  Raises SSLError when no cipher\n"
+"can be selected.");
+
+PyDoc_STRVAR(set_ciphersuites_doc,
+"set_ciphersuites($self, ciphersuites, /)\n--\n\n"
+"Choose the TLS 1.3 cipher suites.\n\n"
+"ciphersuites is a str of colon-separated names, e.g.\n"
+"'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256'; unknown names are\n"
+"skipped.  Raises SSLError when no suite is left.");
+
+PyDoc_STRVAR(set_groups_doc,
+"set_groups($self, grouplist, /)\n--\n\n"
+"Choose the key exchange groups (curves and finite fields) to offer or\n"
+"accept, in order of preference.\n\n"
+"grouplist is a str of colon-separated names, e.g. 'X25519:secp256r1'.\n"
+"Raises SSLError for an unknown group.");
+
+PyDoc_STRVAR(get_groups_doc,
+"get_groups($self, /, *, include_aliases=False)\n--\n\n"
+"Return the names (list of str) of the key exchange groups usable with\n"
+"the context's TLS versions.\n\n"
+"With include_aliases true, other names of the same groups are listed\n"
+"too.  Raises NotImplementedError with OpenSSL older than 3.5, which\n"
+"cannot list them.");
+
+PyDoc_STRVAR(set_client_sigalgs_doc,
+"set_client_sigalgs($self, sigalgslist, /)\n--\n\n"
+"Choose the signature algorithms usable for client authentication.\n\n"
+"sigalgslist is a str of colon-separated names (see get_sigalgs()), e.g.\n"
+"'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'.  Raises SSLError for an\n"
+"unknown algorithm.");
+
+PyDoc_STRVAR(set_server_sigalgs_doc,
+"set_server_sigalgs($self, sigalgslist, /)\n--\n\n"
+"Choose the signature algorithms usable for the server's handshake\n"
+"signature.\n\n"
+"sigalgslist is a str of colon-separated names (see get_sigalgs()).\n"
+"Raises SSLError for an unknown algorithm.");
+
+PyDoc_STRVAR(set_ecdh_curve_doc,
+"set_ecdh_curve($self, name, /)\n--\n\n"
+"Use only the named elliptic curve (a str or bytes, e.g. 'prime256v1')\n"
+"for ECDH key exchange.\n\n"
+"Raises ValueError for an unknown curve name.");
+
+PyDoc_STRVAR(set_alpn_protocols_doc,
+"set_alpn_protocols($self, /, alpn_protocols)\n--\n\n"
+"Set the application protocols to negotiate with ALPN.\n\n"
+"alpn_protocols is an iterable of str, e.g. ['h2', 'http/1.1'], in order\n"
+"of preference: a client offers them, a server picks the first of its\n"
+"own that the client offered.  Raises SSLError when a name is empty or\n"
+"longer than 255 bytes.");
+
+PyDoc_STRVAR(set_npn_protocols_doc,
+"set_npn_protocols($self, /, npn_protocols)\n--\n\n"
+"Set the protocols for Next Protocol Negotiation, the predecessor of\n"
+"ALPN; deprecated.\n\n"
+"sslx has no NPN (HAS_NPN is False): warns DeprecationWarning, then\n"
+"raises NotImplementedError.");
+
+PyDoc_STRVAR(session_stats_doc,
+"session_stats($self, /)\n--\n\n"
+"Return the session cache counters as a dict: 'number', 'connect',\n"
+"'connect_good', 'connect_renegotiate', 'accept', 'accept_good',\n"
+"'accept_renegotiate', 'hits', 'misses', 'timeouts' and 'cache_full'.");
+
+PyDoc_STRVAR(set_servername_callback_doc,
+"set_servername_callback($self, /, server_name_callback)\n--\n\n"
+"Set sni_callback, with the server name passed as a U-label.\n\n"
+"Like setting sni_callback, except that the callback receives the name\n"
+"decoded from IDNA (e.g. 'b\\u00fccher.example' for\n"
+"'xn--bcher-kva.example').  None removes it.  Raises TypeError when it\n"
+"is neither None nor callable, ValueError on a PROTOCOL_TLS_CLIENT\n"
+"context.");
+
+PyDoc_STRVAR(set_psk_client_callback_doc,
+"set_psk_client_callback($self, /, callback)\n--\n\n"
+"Use a TLS pre-shared key on client connections.\n\n"
+"callback(hint) is called during the handshake with the server's\n"
+"identity hint (str or None) and returns (identity, psk): identity a str\n"
+"or None, psk a bytes-like key (b'' fails the handshake).  None removes\n"
+"it.  Raises TypeError when callback is not callable, SSLError on a\n"
+"server context.");
+
+PyDoc_STRVAR(set_psk_server_callback_doc,
+"set_psk_server_callback($self, /, callback, identity_hint=None)\n--\n\n"
+"Accept TLS pre-shared keys on server connections.\n\n"
+"callback(identity) is called during the handshake with the client's\n"
+"identity (str or None) and returns the key as a bytes-like object, b''\n"
+"to refuse.  identity_hint (str) is sent to clients (TLS 1.2).  None\n"
+"removes the callback.  Raises TypeError when callback is not callable,\n"
+"SSLError on a client context.");
+
+PyDoc_STRVAR(wrap_bio_doc,
+"wrap_bio($self, /, incoming, outgoing, server_side=False,\n"
+"         server_hostname=None, session=None)\n"
+"--\n\n"
+"Return a TLS connection (sslobject_class) that reads the peer's bytes\n"
+"from the MemoryBIO incoming and writes its own to outgoing.\n\n"
+"server_side makes it the server end.  server_hostname (client only) is\n"
+"sent as SNI and checked against the certificate when check_hostname is\n"
+"on.  session (client only) is an SSLSession of this context to resume.\n"
+"No I/O happens yet: call do_handshake().  Raises ValueError when the\n"
+"side does not suit the context or a required server_hostname is\n"
+"missing, TypeError for a wrong type.");
+
+PyDoc_STRVAR(wrap_socket_doc,
+"wrap_socket($self, /, sock, server_side=False,\n"
+"            do_handshake_on_connect=True, suppress_ragged_eofs=True,\n"
+"            server_hostname=None, session=None)\n"
+"--\n\n"
+"Return a TLS socket (sslsocket_class) taking over sock, a SOCK_STREAM\n"
+"socket.socket, which is detached.\n\n"
+"server_side makes it the server end.  With do_handshake_on_connect the\n"
+"handshake runs on connect() or, for a connected socket, now.  With\n"
+"suppress_ragged_eofs a peer closing without a TLS shutdown reads as end\n"
+"of file instead of raising SSLEOFError.  server_hostname and session are\n"
+"as in wrap_bio().  Raises ValueError or TypeError for bad arguments,\n"
+"NotImplementedError for other socket types, and what do_handshake()\n"
+"raises.");
+
+PyDoc_STRVAR(context_doc,
+"SSLContext(protocol=None, *args, **kwargs)\n--\n\n"
+"Settings and data shared by TLS connections: protocol versions,\n"
+"certificates and keys, trusted CAs, verification, ciphers, callbacks.\n\n"
+"protocol is PROTOCOL_TLS_CLIENT (verifies servers and their names by\n"
+"default) or PROTOCOL_TLS_SERVER; None, PROTOCOL_TLS and the fixed-version\n"
+"protocols work but are deprecated (DeprecationWarning).  Further\n"
+"arguments are left to a subclass's __init__.  create_default_context()\n"
+"makes a context with secure settings.  Raises ValueError for an unknown\n"
+"protocol.");
+
 static PyMethodDef context_methods[] = {
     {"_encode_hostname", (PyCFunction)context_encode_hostname, METH_O, NULL},
     {"_set_alpn_protocols", (PyCFunction)context_set_alpn_wire, METH_O, NULL},
@@ -320,94 +527,52 @@ static PyMethodDef context_methods[] = {
      NULL},
     {"_load_windows_store_certs", (PyCFunction)context_load_windows_store_certs, METH_VARARGS,
      NULL},
-    /* sslx: load_cert_chain also from memory (context_credentials.c). */
-    {"load_cert_chain", SSLX_KW_METHOD(sslx_context_load_cert_chain_any),
-     METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain($self, /, certfile=None, keyfile=None, password=None, *, certdata=None, "
-     "keydata=None)\n--\n\n"
-     "Load a certificate chain and its private key, from files or from memory."},
+    {"load_cert_chain", SSLX_KW_METHOD(sslx_context_load_cert_chain_any), METH_VARARGS | METH_KEYWORDS,
+     load_cert_chain_doc},
     {"load_verify_locations", SSLX_KW_METHOD(sslx_context_load_verify_locations),
-     METH_VARARGS | METH_KEYWORDS,
-     "load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"
-     "Load CA certificates and CRLs used to verify peers."},
+     METH_VARARGS | METH_KEYWORDS, load_verify_locations_doc},
     {"load_default_certs", SSLX_KW_METHOD(sslx_context_load_default_certs),
-     METH_VARARGS | METH_KEYWORDS,
-     "load_default_certs(purpose=Purpose.SERVER_AUTH)\n\n"
-     "Load the system's default CA certificates."},
+     METH_VARARGS | METH_KEYWORDS, load_default_certs_doc},
     {"set_default_verify_paths", (PyCFunction)sslx_context_set_default_verify_paths, METH_NOARGS,
-     "set_default_verify_paths($self, /)\n--\n\n"
-     "Use OpenSSL's default CA file and directory."},
-    {"load_dh_params", (PyCFunction)sslx_context_load_dh_params, METH_O,
-     "load_dh_params($self, path, /)\n--\n\n"
-     "Load Diffie-Hellman parameters from a PEM file."},
+     set_default_verify_paths_doc},
+    {"load_dh_params", (PyCFunction)sslx_context_load_dh_params, METH_O, load_dh_params_doc},
     {"get_ca_certs", SSLX_KW_METHOD(sslx_context_get_ca_certs), METH_VARARGS | METH_KEYWORDS,
-     "get_ca_certs($self, /, binary_form=False)\n--\n\n"
-     "The loaded CA certificates, as dicts or DER bytes."},
+     get_ca_certs_doc},
     {"cert_store_stats", (PyCFunction)sslx_context_cert_store_stats, METH_NOARGS,
-     "cert_store_stats($self, /)\n--\n\n"
-     "Counts of certificates, CA certificates and CRLs loaded."},
-    {"get_ciphers", (PyCFunction)sslx_context_get_ciphers, METH_NOARGS,
-     "get_ciphers($self, /)\n--\n\n"
-     "The enabled cipher suites, in priority order."},
-    {"set_ciphers", (PyCFunction)sslx_context_set_ciphers, METH_VARARGS,
-     "set_ciphers($self, cipherlist, /)\n--\n\n"
-     "Set the TLS 1.2 and older cipher suites (OpenSSL cipher list format)."},
+     cert_store_stats_doc},
+    {"get_ciphers", (PyCFunction)sslx_context_get_ciphers, METH_NOARGS, get_ciphers_doc},
+    {"set_ciphers", (PyCFunction)sslx_context_set_ciphers, METH_VARARGS, set_ciphers_doc},
     {"set_ciphersuites", (PyCFunction)sslx_context_set_ciphersuites, METH_O,
-     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
-     "Set the TLS 1.3 cipher suites (colon-separated names)."},
-    {"set_groups", (PyCFunction)sslx_context_set_groups, METH_O,
-     "set_groups($self, grouplist, /)\n--\n\n"
-     "Set the key agreement groups (OpenSSL group list format)."},
+     set_ciphersuites_doc},
+    {"set_groups", (PyCFunction)sslx_context_set_groups, METH_O, set_groups_doc},
     {"get_groups", SSLX_KW_METHOD(sslx_context_get_groups), METH_VARARGS | METH_KEYWORDS,
-     "get_groups($self, /, *, include_aliases=False)\n--\n\n"
-     "The key agreement groups available for the context's TLS versions."},
+     get_groups_doc},
     {"set_client_sigalgs", (PyCFunction)sslx_context_set_client_sigalgs, METH_O,
-     "set_client_sigalgs($self, sigalgslist, /)\n--\n\n"
-     "Set the signature algorithms allowed for client certificate authentication."},
+     set_client_sigalgs_doc},
     {"set_server_sigalgs", (PyCFunction)sslx_context_set_server_sigalgs, METH_O,
-     "set_server_sigalgs($self, sigalgslist, /)\n--\n\n"
-     "Set the signature algorithms allowed for the server's handshake signature."},
-    {"set_ecdh_curve", (PyCFunction)sslx_context_set_ecdh_curve, METH_O,
-     "set_ecdh_curve($self, name, /)\n--\n\n"
-     "Use the named curve for ECDH key exchange."},
+     set_server_sigalgs_doc},
+    {"set_ecdh_curve", (PyCFunction)sslx_context_set_ecdh_curve, METH_O, set_ecdh_curve_doc},
     {"set_alpn_protocols", SSLX_KW_METHOD(sslx_context_set_alpn_protocols),
-     METH_VARARGS | METH_KEYWORDS,
-     "set_alpn_protocols($self, alpn_protocols)\n--\n\n"
-     "Protocols to offer (client) or accept (server) through ALPN."},
+     METH_VARARGS | METH_KEYWORDS, set_alpn_protocols_doc},
     {"set_npn_protocols", SSLX_KW_METHOD(sslx_context_set_npn_protocols),
-     METH_VARARGS | METH_KEYWORDS,
-     "set_npn_protocols($self, npn_protocols)\n--\n\n"
-     "NPN is not supported (HAS_NPN is False)."},
-    {"session_stats", (PyCFunction)sslx_context_session_stats, METH_NOARGS,
-     "session_stats($self, /)\n--\n\n"
-     "Statistics of the session cache."},
+     METH_VARARGS | METH_KEYWORDS, set_npn_protocols_doc},
+    {"session_stats", (PyCFunction)sslx_context_session_stats, METH_NOARGS, session_stats_doc},
     {"set_servername_callback", SSLX_KW_METHOD(sslx_context_set_servername_callback),
-     METH_VARARGS | METH_KEYWORDS,
-     "set_servername_callback($self, server_name_callback)\n--\n\n"
-     "Legacy form of sni_callback whose callback receives U-labels."},
+     METH_VARARGS | METH_KEYWORDS, set_servername_callback_doc},
     {"set_psk_client_callback", SSLX_KW_METHOD(sslx_context_set_psk_client_callback),
-     METH_VARARGS | METH_KEYWORDS,
-     "set_psk_client_callback($self, /, callback)\n--\n\n"
-     "TLS-PSK for client connections: callback(hint) -> (identity, psk); None removes it."},
+     METH_VARARGS | METH_KEYWORDS, set_psk_client_callback_doc},
     {"set_psk_server_callback", SSLX_KW_METHOD(sslx_context_set_psk_server_callback),
-     METH_VARARGS | METH_KEYWORDS,
-     "set_psk_server_callback($self, /, callback, identity_hint=None)\n--\n\n"
-     "TLS-PSK for server connections: callback(identity) -> psk (b'' rejects); None "
-     "removes it."},
+     METH_VARARGS | METH_KEYWORDS, set_psk_server_callback_doc},
     {"wrap_bio", SSLX_KW_METHOD(sslx_context_wrap_bio), METH_VARARGS | METH_KEYWORDS,
-     "wrap_bio($self, incoming, outgoing, server_side=False, server_hostname=None, "
-     "session=None)\n--\n\n"
-     "A TLS connection over two MemoryBIOs (an sslobject_class instance)."},
+     wrap_bio_doc},
     {"wrap_socket", SSLX_KW_METHOD(sslx_context_wrap_socket), METH_VARARGS | METH_KEYWORDS,
-     "wrap_socket($self, sock, server_side=False, do_handshake_on_connect=True, "
-     "suppress_ragged_eofs=True, server_hostname=None, session=None)\n--\n\n"
-     "A TLS connection over a socket (an sslsocket_class instance)."},
-    SSLX_CONTEXT_FEATURE_METHODS,   /* sslx: beyond the stdlib (context_features.h) */
+     wrap_socket_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static PyType_Slot context_slots[] = {
     {Py_tp_new, context_new},
+    {Py_tp_doc, (void *)context_doc},
     {Py_tp_dealloc, context_dealloc},
     {Py_tp_traverse, context_traverse},
     {Py_tp_clear, context_clear},

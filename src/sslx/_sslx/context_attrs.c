@@ -558,33 +558,67 @@ context_set_host_flags(sslx_context *self, PyObject *value, void *c)
 PyGetSetDef sslx_context_getset[] = {
     {"_host_flags", (getter)context_get_host_flags, (setter)context_set_host_flags, NULL,
      NULL},
-    {"verify_mode", (getter)context_get_verify_mode, (setter)context_set_verify_mode, NULL,
-     NULL},
+    {"verify_mode", (getter)context_get_verify_mode, (setter)context_set_verify_mode,
+     "Whether and how peers' certificates are verified (a VerifyMode):\n"
+     "CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED.  CERT_NONE is refused while\n"
+     "check_hostname is on (ValueError).", NULL},
     {"check_hostname", (getter)context_get_check_hostname,
-     (setter)context_set_check_hostname, NULL, NULL},
-    {"protocol", (getter)context_get_protocol, NULL, NULL, NULL},
-    {"options", (getter)context_get_options, (setter)context_set_options, NULL, NULL},
-    {"verify_flags", (getter)context_get_verify_flags, (setter)context_set_verify_flags, NULL,
-     NULL},
+     (setter)context_set_check_hostname,
+     "Whether the handshake checks that the peer's certificate matches\n"
+     "server_hostname (bool).  Turning it on also turns CERT_NONE into\n"
+     "CERT_REQUIRED.", NULL},
+    {"protocol", (getter)context_get_protocol, NULL,
+     "The protocol the context was created with (a PROTOCOL_* member); read-only.", NULL},
+    {"options", (getter)context_get_options, (setter)context_set_options,
+     "The OpenSSL options in force (an Options flag set of OP_* values).\n"
+     "Setting OP_NO_SSLv3/OP_NO_TLS* bits warns DeprecationWarning: use\n"
+     "minimum_version and maximum_version.", NULL},
+    {"verify_flags", (getter)context_get_verify_flags, (setter)context_set_verify_flags,
+     "Flags for certificate verification (a VerifyFlags flag set): CRL\n"
+     "checks, strict X.509 rules, partial chains, ...", NULL},
     {"minimum_version", (getter)context_get_minimum_version,
-     (setter)context_set_minimum_version, NULL, NULL},
+     (setter)context_set_minimum_version,
+     "The lowest TLS version the context negotiates (a TLSVersion).\n"
+     "Settable only for the PROTOCOL_TLS* protocols (ValueError otherwise).", NULL},
     {"maximum_version", (getter)context_get_maximum_version,
-     (setter)context_set_maximum_version, NULL, NULL},
-    {"security_level", (getter)context_get_security_level, NULL, NULL, NULL},
-    {"num_tickets", (getter)context_get_num_tickets, (setter)context_set_num_tickets, NULL,
-     NULL},
+     (setter)context_set_maximum_version,
+     "The highest TLS version the context negotiates (a TLSVersion).\n"
+     "Settable only for the PROTOCOL_TLS* protocols (ValueError otherwise).", NULL},
+    {"security_level", (getter)context_get_security_level, NULL,
+     "OpenSSL's security level for the context (int, 0 to 5); read-only.\n"
+     "Set it with '@SECLEVEL=n' in set_ciphers().", NULL},
+    {"num_tickets", (getter)context_get_num_tickets, (setter)context_set_num_tickets,
+     "How many TLS 1.3 session tickets a server sends after the handshake\n"
+     "(int).  Server contexts only: setting it on a client context raises\n"
+     "ValueError.", NULL},
     {"post_handshake_auth", (getter)context_get_post_handshake_auth,
-     (setter)context_set_post_handshake_auth, NULL, NULL},
-    {"hostname_checks_common_name", (getter)context_get_hostname_checks_common_name,
-     (setter)context_set_hostname_checks_common_name, NULL, NULL},
-    {"sni_callback", (getter)context_get_sni_callback, (setter)context_set_sni_callback, NULL,
+     (setter)context_set_post_handshake_auth,
+     "Whether TLS 1.3 post-handshake client authentication is enabled (bool).\n"
+     "A client offers it; a server may then call verify_client_post_handshake().",
      NULL},
+    {"hostname_checks_common_name", (getter)context_get_hostname_checks_common_name,
+     (setter)context_set_hostname_checks_common_name,
+     "Whether the host name check falls back to the subject's commonName\n"
+     "when the certificate has no subjectAltName names (bool).", NULL},
+    {"sni_callback", (getter)context_get_sni_callback, (setter)context_set_sni_callback,
+     "A server's callback for the client's SNI name, or None.\n"
+     "Called as callback(ssl_object, server_name, context) during the\n"
+     "handshake, server_name being the A-label str or None; it may set\n"
+     "ssl_object.context.  A return value of None continues; an int (an\n"
+     "ALERT_DESCRIPTION_* value) aborts with that alert; an exception is\n"
+     "reported as unraisable and aborts the handshake.  Setting it on a\n"
+     "PROTOCOL_TLS_CLIENT context raises ValueError.", NULL},
     {"keylog_filename", (getter)context_get_keylog_filename,
-     (setter)context_set_keylog_filename, NULL, NULL},
+     (setter)context_set_keylog_filename,
+     "A file (path) to which the TLS secrets of every connection are\n"
+     "appended in NSS key log format, for traffic analysis tools; None (the\n"
+     "default) writes none.", NULL},
     {"sslsocket_class", (getter)context_get_sslsocket_class,
-     (setter)context_set_sslsocket_class, NULL, NULL},
+     (setter)context_set_sslsocket_class,
+     "The class of what wrap_socket() returns: SSLSocket or a subclass.", NULL},
     {"sslobject_class", (getter)context_get_sslobject_class,
-     (setter)context_set_sslobject_class, NULL, NULL},
+     (setter)context_set_sslobject_class,
+     "The class of what wrap_bio() returns: SSLObject or a subclass.", NULL},
     {"_msg_callback", (getter)context_get_msg_callback, (setter)context_set_msg_callback, NULL,
      NULL},
     SSLX_CONTEXT_FEATURE_GETSET,    /* sslx: beyond the stdlib (context_features.h) */

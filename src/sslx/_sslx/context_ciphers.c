@@ -337,12 +337,13 @@ sslx_context_set_ecdh_curve(sslx_context *self, PyObject *name)
 
 /* ---- ALPN / NPN ---- */
 
-/* One protocol name as ASCII bytes of 1..255 bytes; new reference. */
+/* One protocol name as ASCII bytes of 1..255 bytes; new reference.
+ * `what`: "ALPN" or "NPN", for the messages. */
 static PyObject *
-encode_protocol(PyObject *item, sslx_state *st)
+encode_protocol(PyObject *item, sslx_state *st, const char *what)
 {
     if (!PyUnicode_Check(item)) {
-        PyErr_Format(PyExc_TypeError, "ALPN protocols must be str, not %.50s",
+        PyErr_Format(PyExc_TypeError, "%s protocols must be str, not %.50s", what,
                      Py_TYPE(item)->tp_name);
         return NULL;
     }
@@ -352,7 +353,7 @@ encode_protocol(PyObject *item, sslx_state *st)
     Py_ssize_t len = PyBytes_GET_SIZE(encoded);
     if (len < 1 || len > 255) {
         /* The stdlib raises SSLError here; kept for drop-in code. */
-        PyErr_SetString(st->SSLError, "ALPN protocols must be 1 to 255 in length");
+        PyErr_Format(st->SSLError, "%s protocols must be 1 to 255 in length", what);
         Py_DECREF(encoded);
         return NULL;
     }
@@ -362,7 +363,7 @@ encode_protocol(PyObject *item, sslx_state *st)
 /* The ALPN wire format of an iterable of str: each name prefixed by its
  * length byte, in a PyMem buffer (*len bytes), or NULL. */
 static unsigned char *
-alpn_wire_format(PyObject *protocols, sslx_state *st, unsigned int *len)
+alpn_wire_format(PyObject *protocols, sslx_state *st, unsigned int *len, const char *what)
 {
     unsigned char *wire = NULL;
     PyObject *list = PySequence_List(protocols);
@@ -371,7 +372,7 @@ alpn_wire_format(PyObject *protocols, sslx_state *st, unsigned int *len)
     Py_ssize_t n = PyList_GET_SIZE(list), i;
     size_t total = 0;
     for (i = 0; i < n; i++) {
-        PyObject *encoded = encode_protocol(PyList_GET_ITEM(list, i), st);
+        PyObject *encoded = encode_protocol(PyList_GET_ITEM(list, i), st, what);
         if (encoded == NULL)
             goto done;
         PyList_SetItem(list, i, encoded);   /* steals; drops the str */
@@ -409,7 +410,7 @@ sslx_context_set_alpn_protocols(sslx_context *self, PyObject *args, PyObject *kw
         return NULL;
     sslx_state *st = SSLX_CONTEXT_STATE(self);
     unsigned int len;
-    unsigned char *wire = alpn_wire_format(protocols, st, &len);
+    unsigned char *wire = alpn_wire_format(protocols, st, &len, "ALPN");
     if (wire == NULL)
         return NULL;
     /* Client side: offered in every ClientHello (0 means success here). */
@@ -427,19 +428,24 @@ sslx_context_set_alpn_protocols(sslx_context *self, PyObject *args, PyObject *kw
 }
 
 /* NPN was removed from OpenSSL's TLS 1.3 world and from the stdlib
- * (HAS_NPN is False): warn like the stdlib, then raise as the spec
- * says for HAS_NPN False. */
+ * (HAS_NPN is False): warn like the stdlib and check the list as it does
+ * (its TypeError and SSLError), then raise as the spec says for HAS_NPN
+ * False. */
 PyObject *
 sslx_context_set_npn_protocols(sslx_context *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"npn_protocols", NULL};
     PyObject *protocols;
-    (void)self;
+    unsigned int len;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_npn_protocols", kwlist, &protocols))
         return NULL;
     if (PyErr_WarnEx(PyExc_DeprecationWarning, "ssl NPN is deprecated, use ALPN instead", 1)
         < 0)
         return NULL;
+    unsigned char *wire = alpn_wire_format(protocols, SSLX_CONTEXT_STATE(self), &len, "NPN");
+    if (wire == NULL)
+        return NULL;
+    PyMem_Free(wire);
     PyErr_SetString(PyExc_NotImplementedError, "The NPN extension requires OpenSSL 1.0.1 "
                                                "or later with NPN support; sslx has none.");
     return NULL;

@@ -4,7 +4,9 @@
  *       check_hostname=False, purpose=Purpose.SERVER_AUTH, certfile=None,
  *       keyfile=None, cafile=None, capath=None, cadata=None)
  * and their stdlib aliases _create_default_https_context and
- * _create_stdlib_context.  Purpose is any object with an `oid` string. */
+ * _create_stdlib_context.  Purpose is any object with an `oid` string;
+ * None stands for Purpose.SERVER_AUTH, the stdlib's default, which a C
+ * text signature cannot spell. */
 #include "context_internal.h"
 #include "constants.h"
 #include "errors.h"
@@ -27,7 +29,7 @@ raise_with_object(PyObject *type, PyObject *obj)
 int
 sslx_purpose_kind(PyObject *purpose)
 {
-    if (purpose == NULL)
+    if (purpose == NULL || purpose == Py_None)
         return SSLX_PURPOSE_SERVER;
     PyObject *oid = PyObject_GetAttrString(purpose, "oid");
     if (oid == NULL) {
@@ -126,6 +128,20 @@ new_context(sslx_state *st, long protocol)
 {
     return PyObject_CallFunction((PyObject *)st->SSLContext_Type, "l", protocol);
 }
+
+PyDoc_STRVAR(create_default_context_doc,
+"create_default_context($module, /, purpose=None, *, cafile=None,\n"
+"                       capath=None, cadata=None)\n"
+"--\n\n"
+"Return a new SSLContext with secure settings for the given purpose.\n\n"
+"purpose is Purpose.SERVER_AUTH (None, the default, means that) for a\n"
+"client context that verifies servers: PROTOCOL_TLS_CLIENT, CERT_REQUIRED,\n"
+"check_hostname on; or Purpose.CLIENT_AUTH for a server context.  The\n"
+"trusted CAs are those of cafile, capath and cadata (see\n"
+"load_verify_locations()), or the system's when none is given and the\n"
+"context verifies.  SSLKEYLOGFILE in the environment sets keylog_filename.\n\n"
+"Raises TypeError for a purpose without an oid, ValueError for another\n"
+"purpose, and what load_verify_locations() raises.");
 
 static PyObject *
 create_default_context(PyObject *module, PyObject *args, PyObject *kwds)
@@ -247,12 +263,18 @@ fail:
 
 static PyMethodDef create_functions[] = {
     {"create_default_context", SSLX_KW_METHOD(create_default_context),
-     METH_VARARGS | METH_KEYWORDS,
-     "create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=None, "
-     "cadata=None)\n\nA new SSLContext with secure default settings for the purpose."},
+     METH_VARARGS | METH_KEYWORDS, create_default_context_doc},
     {"_create_unverified_context", SSLX_KW_METHOD(create_unverified_context),
      METH_VARARGS | METH_KEYWORDS,
-     "A new SSLContext that, by default, does not verify certificates."},
+     "_create_unverified_context($module, /, protocol=None, *,\n"
+     "                           cert_reqs=sslx.CERT_NONE,\n"
+     "                           check_hostname=False, purpose=None, certfile=None,\n"
+     "                           keyfile=None, cafile=None, capath=None, cadata=None)\n"
+     "--\n\n"
+     "Return a new SSLContext that, unless told otherwise, does not verify\n"
+     "certificates; also named _create_stdlib_context.\n\n"
+     "purpose None means Purpose.SERVER_AUTH; cert_reqs None leaves the\n"
+     "protocol's own verify_mode."},
     {NULL, NULL, 0, NULL},
 };
 

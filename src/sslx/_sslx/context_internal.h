@@ -141,7 +141,7 @@ PyObject *sslx_context_wrap_socket(sslx_context *self, PyObject *args, PyObject 
 
 /* Purpose of a Purpose-like object (anything with an `oid`):
  * 1 SERVER_AUTH, 2 CLIENT_AUTH, 0 another purpose, -1 TypeError(purpose)
- * set.  NULL means the default, SERVER_AUTH. */
+ * set.  NULL or None means the default, SERVER_AUTH. */
 enum { SSLX_PURPOSE_OTHER = 0, SSLX_PURPOSE_SERVER = 1, SSLX_PURPOSE_CLIENT = 2 };
 int sslx_purpose_kind(PyObject *purpose);
 

@@ -120,9 +120,18 @@ sslx_context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
                                                    &incoming, &outgoing, &server_side,
                                                    &hostname, &session))
         return NULL;
-    /* The stdlib refuses the wrong side at once here (for sockets only
-     * when the connection starts: the engine's check); from 3.14 after its
-     * Python-level argument checks. */
+    /* The stdlib encodes the name first (_encode_hostname(): AttributeError
+     * for what is neither str, bytes nor None), then refuses the wrong side
+     * (SSLError) before wrap_socket()'s rules (ValueError); from 3.14 those
+     * rules come first.  For sockets the side is checked only when the
+     * connection starts (the engine's check). */
+    if (hostname != Py_None && !PyUnicode_Check(hostname)) {
+        PyObject *encoded = PyObject_CallMethod((PyObject *)self, "_encode_hostname", "(O)",
+                                                hostname);
+        if (encoded == NULL)
+            return NULL;
+        Py_DECREF(encoded);
+    }
     int rc = PY_VERSION_HEX >= 0x030E0000
                  ? (sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0
                     || sslx_context_check_side(self, server_side) < 0)

@@ -73,6 +73,12 @@ random_bytes(sslx_state *st, PyObject *arg)
     return bytes;
 }
 
+PyDoc_STRVAR(RAND_bytes_doc,
+"RAND_bytes($module, n, /)\n--\n\n"
+"Return n cryptographically strong random bytes.\n\n"
+"Raises ValueError when n is negative, SSLError when OpenSSL's generator\n"
+"fails.");
+
 static PyObject *
 fn_RAND_bytes(PyObject *module, PyObject *arg)
 {
@@ -82,6 +88,13 @@ fn_RAND_bytes(PyObject *module, PyObject *arg)
 /* The stdlib keeps RAND_pseudo_bytes() for old code; OpenSSL 3's
  * generator is always cryptographically strong, so this is RAND_bytes
  * with the old (bytes, is_cryptographic) result. */
+PyDoc_STRVAR(RAND_pseudo_bytes_doc,
+"RAND_pseudo_bytes($module, n, /)\n--\n\n"
+"Return (bytes, is_cryptographic) for n random bytes; deprecated.\n\n"
+"OpenSSL 3's generator is always cryptographically strong, so\n"
+"is_cryptographic is always True: use RAND_bytes().  Warns\n"
+"DeprecationWarning; raises like RAND_bytes().");
+
 static PyObject *
 fn_RAND_pseudo_bytes(PyObject *module, PyObject *arg)
 {
@@ -93,6 +106,10 @@ fn_RAND_pseudo_bytes(PyObject *module, PyObject *arg)
     return Py_BuildValue("(NO)", bytes, Py_True);
 }
 
+PyDoc_STRVAR(RAND_status_doc,
+"RAND_status($module, /)\n--\n\n"
+"Return True if the random generator has been seeded with enough data.");
+
 static PyObject *
 fn_RAND_status(PyObject *module, PyObject *unused)
 {
@@ -103,6 +120,13 @@ fn_RAND_status(PyObject *module, PyObject *unused)
 
 /* RAND_add(string, entropy): mix str (as UTF-8) or any contiguous buffer
  * into the generator's state. */
+PyDoc_STRVAR(RAND_add_doc,
+"RAND_add($module, string, entropy, /)\n--\n\n"
+"Mix string into the random generator's state.\n\n"
+"string is a str (taken as UTF-8) or a bytes-like object; entropy (a\n"
+"float) is a lower bound on the randomness it contains, in bytes.\n"
+"Rarely needed: OpenSSL seeds itself from the operating system.");
+
 static PyObject *
 fn_RAND_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -144,6 +168,14 @@ fn_RAND_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* get_sigalgs(): the names of the TLS signature algorithms OpenSSL
  * implements (OpenSSL 3.4 and later can list them). */
+PyDoc_STRVAR(get_sigalgs_doc,
+"get_sigalgs($module, /)\n--\n\n"
+"Return the names (list of str) of the TLS signature algorithms OpenSSL\n"
+"implements, the names set_client_sigalgs() and set_server_sigalgs()\n"
+"accept.\n\n"
+"Raises NotImplementedError with OpenSSL older than 3.4, which cannot\n"
+"list them.");
+
 static PyObject *
 fn_get_sigalgs(PyObject *module, PyObject *unused)
 {
@@ -183,6 +215,13 @@ path_or_none(const char *path, int want_dir)
 /* Where OpenSSL looks for trust anchors by default: the environment
  * variables named by OpenSSL override the compiled-in locations; cafile
  * and capath are None when there is no such file or directory. */
+PyDoc_STRVAR(get_default_verify_paths_doc,
+"get_default_verify_paths($module, /)\n--\n\n"
+"Return where OpenSSL looks for CA certificates by default.\n\n"
+"The result is a DefaultVerifyPaths named tuple: cafile and capath as\n"
+"used (None when no such file or directory exists), the names of the\n"
+"environment variables that override them, and the built-in paths.");
+
 static PyObject *
 fn_get_default_verify_paths(PyObject *module, PyObject *unused)
 {
@@ -235,6 +274,11 @@ asn1_object_tuple(sslx_state *st, const ASN1_OBJECT *obj)
     return Py_BuildValue("(izzN)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), oid);
 }
 
+PyDoc_STRVAR(nid2obj_doc,
+"nid2obj($module, nid, /)\n--\n\n"
+"Return (nid, shortname, longname, oid) of OpenSSL's object number nid.\n\n"
+"Raises ValueError for a negative or unknown nid.");
+
 static PyObject *
 fn_nid2obj(PyObject *module, PyObject *arg)
 {
@@ -254,6 +298,13 @@ fn_nid2obj(PyObject *module, PyObject *arg)
     }
     return asn1_object_tuple(sslx_state_from_module(module), obj);
 }
+
+PyDoc_STRVAR(txt2obj_doc,
+"txt2obj($module, /, txt, name=False)\n--\n\n"
+"Return (nid, shortname, longname, oid) of the object named by txt.\n\n"
+"txt is a dotted OID such as '1.3.6.1.5.5.7.3.1'; with name true, a\n"
+"short or long name such as 'serverAuth' is accepted too.  Raises\n"
+"ValueError for an unknown object.");
 
 static PyObject *
 fn_txt2obj(PyObject *module, PyObject *args, PyObject *kwds)
@@ -293,20 +344,15 @@ fn_txt2obj(PyObject *module, PyObject *args, PyObject *kwds)
 
 
 static PyMethodDef functions_methods[] = {
-    {"RAND_bytes", fn_RAND_bytes, METH_O, "RAND_bytes(n) -> n cryptographically strong bytes."},
-    {"RAND_pseudo_bytes", fn_RAND_pseudo_bytes, METH_O,
-     "RAND_pseudo_bytes(n) -> (bytes, is_cryptographic); deprecated."},
-    {"RAND_status", fn_RAND_status, METH_NOARGS,
-     "RAND_status() -> True if the generator has been seeded enough."},
-    {"RAND_add", SSLX_KW_METHOD(fn_RAND_add), METH_FASTCALL,
-     "RAND_add(string, entropy) mixes bytes into the generator's state."},
-    {"get_sigalgs", fn_get_sigalgs, METH_NOARGS,
-     "get_sigalgs() -> the names of the TLS signature algorithms OpenSSL offers."},
+    {"RAND_bytes", fn_RAND_bytes, METH_O, RAND_bytes_doc},
+    {"RAND_pseudo_bytes", fn_RAND_pseudo_bytes, METH_O, RAND_pseudo_bytes_doc},
+    {"RAND_status", fn_RAND_status, METH_NOARGS, RAND_status_doc},
+    {"RAND_add", SSLX_KW_METHOD(fn_RAND_add), METH_FASTCALL, RAND_add_doc},
+    {"get_sigalgs", fn_get_sigalgs, METH_NOARGS, get_sigalgs_doc},
     {"get_default_verify_paths", fn_get_default_verify_paths, METH_NOARGS,
-     "get_default_verify_paths() -> DefaultVerifyPaths of OpenSSL's default CA locations."},
-    {"nid2obj", fn_nid2obj, METH_O, "nid2obj(nid) -> (nid, shortname, longname, oid)."},
-    {"txt2obj", SSLX_KW_METHOD(fn_txt2obj), METH_VARARGS | METH_KEYWORDS,
-     "txt2obj(txt, name=False) -> (nid, shortname, longname, oid)."},
+     get_default_verify_paths_doc},
+    {"nid2obj", fn_nid2obj, METH_O, nid2obj_doc},
+    {"txt2obj", SSLX_KW_METHOD(fn_txt2obj), METH_VARARGS | METH_KEYWORDS, txt2obj_doc},
     {NULL, NULL, 0, NULL},
 };
 

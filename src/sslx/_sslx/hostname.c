@@ -312,6 +312,16 @@ host_address(PyObject *hostname)
     return packed;
 }
 
+PyDoc_STRVAR(match_hostname_doc,
+"match_hostname($module, /, cert, hostname)\n--\n\n"
+"Check that a certificate is valid for hostname; deprecated.\n\n"
+"cert is a dict as returned by getpeercert().  The subjectAltName DNS\n"
+"names (with the usual single-label wildcard rules) and IP addresses are\n"
+"compared; the subject's commonName only when there are no such names.\n"
+"Returns None on a match, raises CertificateError otherwise and\n"
+"ValueError when cert is empty.  Warns DeprecationWarning: a context\n"
+"with check_hostname set checks the name during the handshake.");
+
 static PyObject *
 fn_match_hostname(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -355,7 +365,7 @@ static PyMethodDef hostname_functions[] = {
     {"_inet_paton", fn_inet_paton, METH_O,
      "_inet_paton(ipname) -> packed IPv4 or IPv6 address; ValueError otherwise."},
     {"match_hostname", SSLX_KW_METHOD(fn_match_hostname), METH_VARARGS | METH_KEYWORDS,
-     "match_hostname(cert, hostname): raise CertificateError unless cert covers hostname."},
+     match_hostname_doc},
     {NULL, NULL, 0, NULL},
 };
 

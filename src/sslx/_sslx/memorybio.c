@@ -314,6 +314,12 @@ memorybio_dealloc(sslx_memorybio *self)
 }
 
 /* read(size=-1): up to `size` bytes (all pending bytes when negative). */
+PyDoc_STRVAR(memorybio_read_doc,
+"read($self, size=-1, /)\n--\n\n"
+"Remove and return up to size bytes from the buffer.\n\n"
+"With a negative size (the default), everything buffered.  Returns b''\n"
+"when the buffer is empty, whether or not EOF was written.");
+
 static PyObject *
 memorybio_read(sslx_memorybio *self, PyObject *args)
 {
@@ -338,6 +344,12 @@ memorybio_read(sslx_memorybio *self, PyObject *args)
 }
 
 /* write(buf): appends any C-contiguous buffer; returns its length. */
+PyDoc_STRVAR(memorybio_write_doc,
+"write($self, b, /)\n--\n\n"
+"Append the bytes of b (any bytes-like object) to the buffer.\n\n"
+"Returns the number of bytes added.  Raises SSLError once write_eof()\n"
+"was called, TypeError when b is not bytes-like.");
+
 static PyObject *
 memorybio_write(sslx_memorybio *self, PyObject *arg)
 {
@@ -367,6 +379,12 @@ done:
 
 /* write_eof(): no more data will come; once the buffered bytes are read,
  * OpenSSL sees end of file instead of "retry later". */
+PyDoc_STRVAR(memorybio_write_eof_doc,
+"write_eof($self, /)\n--\n\n"
+"Mark the end of the stream: no more writes.\n\n"
+"Once the bytes already buffered have been read, readers see end of\n"
+"file (eof becomes True) instead of 'no data yet'.");
+
 static PyObject *
 memorybio_write_eof(sslx_memorybio *self, PyObject *unused)
 {
@@ -391,29 +409,33 @@ memorybio_get_eof(sslx_memorybio *self, void *c)
 }
 
 static PyMethodDef memorybio_methods[] = {
-    {"read", (PyCFunction)memorybio_read, METH_VARARGS,
-     "read(size=-1) -> bytes: read up to size bytes from the memory BIO."},
-    {"write", (PyCFunction)memorybio_write, METH_O,
-     "write(buf) -> int: append the bytes of buf; returns their number."},
-    {"write_eof", (PyCFunction)memorybio_write_eof, METH_NOARGS,
-     "Mark end of file: no more writes; reads see EOF once empty."},
+    {"read", (PyCFunction)memorybio_read, METH_VARARGS, memorybio_read_doc},
+    {"write", (PyCFunction)memorybio_write, METH_O, memorybio_write_doc},
+    {"write_eof", (PyCFunction)memorybio_write_eof, METH_NOARGS, memorybio_write_eof_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef memorybio_getset[] = {
     {"pending", (getter)memorybio_get_pending, NULL,
-     "The number of bytes currently in the memory buffer.", NULL},
+     "The number of bytes waiting in the buffer (int).", NULL},
     {"eof", (getter)memorybio_get_eof, NULL,
-     "Whether the memory BIO is at end of file (EOF written and buffer empty).", NULL},
+     "True once write_eof() was called and every buffered byte has been read.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+PyDoc_STRVAR(memorybio_doc,
+"MemoryBIO()\n--\n\n"
+"A buffer of bytes in memory, for SSLObject to read from or write to.\n\n"
+"SSLContext.wrap_bio() takes two: one the program fills with the bytes\n"
+"received from the peer, one it drains of the bytes to send.  Safe to\n"
+"use from several threads.");
 
 static PyType_Slot memorybio_slots[] = {
     {Py_tp_new, memorybio_new},
     {Py_tp_dealloc, memorybio_dealloc},
     {Py_tp_methods, memorybio_methods},
     {Py_tp_getset, memorybio_getset},
-    {Py_tp_doc, "MemoryBIO() - a buffer of bytes for SSLObject's input or output."},
+    {Py_tp_doc, (void *)memorybio_doc},
     {0, NULL},
 };
 

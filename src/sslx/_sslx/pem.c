@@ -47,6 +47,13 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(DER_cert_to_PEM_cert_doc,
+"DER_cert_to_PEM_cert($module, /, der_cert_bytes)\n--\n\n"
+"Return a DER-encoded certificate as PEM text (str).\n\n"
+"der_cert_bytes is any bytes-like object; its contents are not checked.\n"
+"The result is base64 in 64-character lines between the BEGIN CERTIFICATE\n"
+"and END CERTIFICATE lines.  Raises TypeError for other types.");
+
 static PyObject *
 fn_DER_cert_to_PEM_cert(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -133,6 +140,14 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(PEM_cert_to_DER_cert_doc,
+"PEM_cert_to_DER_cert($module, /, pem_cert_string)\n--\n\n"
+"Return the DER bytes of a certificate given as PEM text (str).\n\n"
+"The text must start with the BEGIN CERTIFICATE line and end with the END\n"
+"CERTIFICATE line (trailing whitespace allowed); what lies between is\n"
+"decoded as base64.  Raises ValueError when the markers are missing,\n"
+"TypeError when pem_cert_string is not a str.");
+
 static PyObject *
 fn_PEM_cert_to_DER_cert(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -151,11 +166,9 @@ fn_PEM_cert_to_DER_cert(PyObject *module, PyObject *args, PyObject *kwds)
 
 static PyMethodDef pem_functions[] = {
     {"DER_cert_to_PEM_cert", SSLX_KW_METHOD(fn_DER_cert_to_PEM_cert),
-     METH_VARARGS | METH_KEYWORDS,
-     "DER_cert_to_PEM_cert(der_cert_bytes) -> PEM text of a DER certificate."},
+     METH_VARARGS | METH_KEYWORDS, DER_cert_to_PEM_cert_doc},
     {"PEM_cert_to_DER_cert", SSLX_KW_METHOD(fn_PEM_cert_to_DER_cert),
-     METH_VARARGS | METH_KEYWORDS,
-     "PEM_cert_to_DER_cert(pem_cert_string) -> DER bytes of a PEM certificate."},
+     METH_VARARGS | METH_KEYWORDS, PEM_cert_to_DER_cert_doc},
     {NULL, NULL, 0, NULL},
 };
 

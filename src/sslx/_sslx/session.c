@@ -106,19 +106,30 @@ session_richcompare(PyObject *a, PyObject *b, int op)
 }
 
 static PyGetSetDef session_getset[] = {
-    {"id", (getter)session_get_id, NULL, "Session id (bytes).", NULL},
-    {"time", (getter)session_get_time, NULL, "Session creation time (seconds since the epoch).",
-     NULL},
-    {"timeout", (getter)session_get_timeout, NULL, "Session lifetime in seconds.", NULL},
+    {"id", (getter)session_get_id, NULL,
+     "The session id the server assigned (bytes; empty for some TLS 1.3 sessions).", NULL},
+    {"time", (getter)session_get_time, NULL,
+     "When the session was established, in seconds since the epoch (int).", NULL},
+    {"timeout", (getter)session_get_timeout, NULL,
+     "How long after its time the session may be resumed, in seconds (int).", NULL},
     {"ticket_lifetime_hint", (getter)session_get_ticket_lifetime_hint, NULL,
-     "Ticket lifetime hint in seconds.", NULL},
-    {"has_ticket", (getter)session_get_has_ticket, NULL, "Whether the session has a ticket.",
-     NULL},
+     "The server's advice on how long to keep the session ticket, in seconds (int).", NULL},
+    {"has_ticket", (getter)session_get_has_ticket, NULL,
+     "True if the server sent a session ticket for this session.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+PyDoc_STRVAR(session_doc,
+"SSLSession()\n--\n\n"
+"A TLS session that a client can resume on a later connection.\n\n"
+"Read from a connection's session attribute once its handshake is done;\n"
+"give it back as session= to SSLContext.wrap_socket() or wrap_bio() of the\n"
+"same context to skip a full handshake.  Not created directly.  Sessions\n"
+"compare equal when their ids are; they are not hashable.");
+
 /* Like the stdlib's: equality without a hash (unhashable). */
 static PyType_Slot session_slots[] = {
+    {Py_tp_doc, (void *)session_doc},
     {Py_tp_dealloc, session_dealloc},
     {Py_tp_traverse, session_traverse},
     {Py_tp_clear, session_clear},

@@ -123,6 +123,15 @@ sslobject_dealloc(PyObject *self)
     Py_DECREF(tp);
 }
 
+PyDoc_STRVAR(sslobject_do_handshake_doc,
+"do_handshake($self, /)\n--\n\n"
+"Run the TLS handshake as far as the bytes at hand allow.\n\n"
+"Returns None once it is complete.  Raises SSLWantReadError when more\n"
+"bytes from the peer are needed: send what the outgoing BIO holds, feed\n"
+"the peer's answer to the incoming BIO and call again.  Raises\n"
+"SSLCertVerificationError when the peer's certificate or name does not\n"
+"verify, SSLError subclasses for other TLS failures.");
+
 static PyObject *
 sslobject_do_handshake(PyObject *self, PyObject *unused)
 {
@@ -134,6 +143,15 @@ sslobject_do_handshake(PyObject *self, PyObject *unused)
 
 /* Send close_notify; done when the peer's arrived too (else
  * SSLWantReadError: feed its bytes and call again). */
+PyDoc_STRVAR(sslobject_unwrap_doc,
+"unwrap($self, /)\n--\n\n"
+"Close the TLS layer: send the TLS close_notify alert and receive the\n"
+"peer's.\n\n"
+"Returns None once both are done.  Raises SSLWantReadError while the\n"
+"peer's alert has not arrived: send what the outgoing BIO holds, feed\n"
+"the incoming one and call again.  Raises SSLError subclasses for TLS\n"
+"failures.");
+
 static PyObject *
 sslobject_unwrap(PyObject *self, PyObject *unused)
 {
@@ -156,10 +174,8 @@ sslobject_create(PyObject *cls, PyObject *args, PyObject *kwds)
 }
 
 static PyMethodDef sslobject_methods[] = {
-    {"do_handshake", sslobject_do_handshake, METH_NOARGS,
-     "Start or continue the TLS handshake."},
-    {"unwrap", sslobject_unwrap, METH_NOARGS,
-     "Close the TLS layer: send close_notify, then wait for the peer's."},
+    {"do_handshake", sslobject_do_handshake, METH_NOARGS, sslobject_do_handshake_doc},
+    {"unwrap", sslobject_unwrap, METH_NOARGS, sslobject_unwrap_doc},
     {"_create", SSLX_KW_METHOD(sslobject_create), METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      NULL},
     SSLX_CONN_METHODS,
@@ -187,10 +203,21 @@ sslobject_get_internals(PyObject *self, void *closure)
 
 static PyGetSetDef sslobject_getset[] = {
     {"_sslobj", sslobject_get_internals, NULL, NULL, NULL},
-    {"owner", sslobject_get_self, NULL, NULL, NULL},
+    {"owner", sslobject_get_self, NULL,
+     "The SSLObject itself (the stdlib keeps the object of its internal\n"
+     "connection here; code reading it gets this object).", NULL},
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+PyDoc_STRVAR(sslobject_doc,
+"SSLObject(*args, **kwargs)\n--\n\n"
+"A TLS connection whose encrypted bytes pass through two MemoryBIOs\n"
+"instead of a socket, for programs that do their own I/O (asyncio).\n\n"
+"Made by SSLContext.wrap_bio(); calling the class raises TypeError.  The\n"
+"methods never block: where they need bytes from the peer they raise\n"
+"SSLWantReadError, and the program moves bytes between the BIOs and the\n"
+"network and calls again.");
 
 static PyType_Slot sslobject_slots[] = {
     {Py_tp_new, sslobject_new},
@@ -200,7 +227,7 @@ static PyType_Slot sslobject_slots[] = {
     {Py_tp_clear, sslobject_clear},
     {Py_tp_methods, sslobject_methods},
     {Py_tp_getset, sslobject_getset},
-    {Py_tp_doc, "A TLS connection over two MemoryBIOs; made by SSLContext.wrap_bio()."},
+    {Py_tp_doc, (void *)sslobject_doc},
     {0, NULL},
 };
 

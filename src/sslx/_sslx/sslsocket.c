@@ -286,6 +286,17 @@ sslsocket_dealloc(PyObject *self)
 
 /* ---- TLS session control ---- */
 
+PyDoc_STRVAR(do_handshake_doc,
+"do_handshake($self, /, block=False)\n--\n\n"
+"Run the TLS handshake; return None once it is complete.\n\n"
+"Needed only when the socket was wrapped with do_handshake_on_connect\n"
+"false.  On a non-blocking socket, raises SSLWantReadError or\n"
+"SSLWantWriteError until done (call again when the socket is ready),\n"
+"unless block is true; on a socket with a timeout, TimeoutError when it\n"
+"expires.  Raises SSLCertVerificationError when the peer's certificate or\n"
+"name does not verify, SSLError subclasses for other TLS failures,\n"
+"OSError when not connected, ValueError once closed or unwrapped.");
+
 static PyObject *
 sslsocket_do_handshake(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -305,6 +316,14 @@ sslsocket_do_handshake(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     Py_RETURN_NONE;
 }
+
+PyDoc_STRVAR(unwrap_doc,
+"unwrap($self, /)\n--\n\n"
+"Close the TLS layer (send the close_notify alert, receive the peer's)\n"
+"and return the socket, which now carries plain data.\n\n"
+"Raises SSLWantReadError or SSLWantWriteError on a non-blocking socket\n"
+"until done (call again), TimeoutError when a timeout expires, SSLError\n"
+"subclasses for TLS failures and ValueError when TLS is not on.");
 
 /* unwrap(): close the TLS layer (close_notify both ways) and return the
  * socket, now speaking cleartext. */
@@ -343,6 +362,12 @@ sslsocket_verify_client_post_handshake(PyObject *self, PyObject *unused)
 static PyObject *
 sslsocket_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
 {
+    /* The call's shape is checked before the connection, as the stdlib's
+     * Python method does. */
+    static char *kwlist[] = {"binary_form", NULL};
+    PyObject *binary;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:getpeercert", kwlist, &binary))
+        return NULL;
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL || check_connected(self, x) < 0)
         return NULL;
@@ -351,13 +376,28 @@ sslsocket_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
 
 /* ---- socket life cycle ---- */
 
+PyDoc_STRVAR(shutdown_doc,
+"shutdown($self, /, how)\n--\n\n"
+"Drop the TLS layer without a TLS close, then shut down reading\n"
+"(SHUT_RD), writing (SHUT_WR) or both (SHUT_RDWR) with\n"
+"socket.socket.shutdown().  Raises OSError as that does.");
+
 static PyObject *
 sslsocket_shutdown(PyObject *self, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"how", NULL};
+    PyObject *how;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:shutdown", kwlist, &how))
+        return NULL;
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL || sslx_sslsocket_release(x, "shutdown()") < 0)
         return NULL;
-    return sslx_sslsocket_call_base(self, "shutdown", args, kwds);
+    PyObject *positional = PyTuple_Pack(1, how);
+    if (positional == NULL)
+        return NULL;
+    PyObject *r = sslx_sslsocket_call_base(self, "shutdown", positional, NULL);
+    Py_DECREF(positional);
+    return r;
 }
 
 /* Drop the TLS state, then let socket.socket do `name` (no arguments).
@@ -380,6 +420,11 @@ sslsocket_real_close(PyObject *self, PyObject *unused)
     (void)unused;
     return release_then_base(self, "_real_close", "close()");
 }
+
+PyDoc_STRVAR(detach_doc,
+"detach($self, /)\n--\n\n"
+"Drop the TLS layer without a TLS close and give up the descriptor: the\n"
+"socket is closed, the descriptor left open and returned (int).");
 
 static PyObject *
 sslsocket_detach(PyObject *self, PyObject *unused)
@@ -424,10 +469,34 @@ fail:
     return NULL;
 }
 
+/* connect(addr) / connect_ex(addr): the address by position or name. */
 static PyObject *
-sslsocket_connect(PyObject *self, PyObject *args)
+connect_method(PyObject *self, PyObject *args, PyObject *kwds, int use_ex)
 {
-    return real_connect(self, args, 0);
+    static char *kwlist[] = {"addr", NULL};
+    PyObject *addr;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, use_ex ? "O:connect_ex" : "O:connect", kwlist,
+                                     &addr))
+        return NULL;
+    PyObject *one = PyTuple_Pack(1, addr);
+    if (one == NULL)
+        return NULL;
+    PyObject *r = real_connect(self, one, use_ex);
+    Py_DECREF(one);
+    return r;
+}
+
+PyDoc_STRVAR(connect_doc,
+"connect($self, /, addr)\n--\n\n"
+"Connect to addr, then (with do_handshake_on_connect) run the TLS\n"
+"handshake as a client.\n\n"
+"Raises ValueError on a server-side or already connected socket, OSError\n"
+"when the connection fails, and what do_handshake() raises.");
+
+static PyObject *
+sslsocket_connect(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    return connect_method(self, args, kwds, 0);
 }
 
 /* The stdlib's private _real_connect(addr, connect_ex), which its
@@ -482,11 +551,25 @@ sslsocket_private_create(PyObject *cls, PyObject *args, PyObject *kwds)
     return NULL;
 }
 
+PyDoc_STRVAR(connect_ex_doc,
+"connect_ex($self, /, addr)\n--\n\n"
+"Like connect(), but a failure to connect is returned as an errno value\n"
+"instead of raised (0 on success; EINPROGRESS on a non-blocking socket,\n"
+"whose handshake then comes later).");
+
 static PyObject *
-sslsocket_connect_ex(PyObject *self, PyObject *args)
+sslsocket_connect_ex(PyObject *self, PyObject *args, PyObject *kwds)
 {
-    return real_connect(self, args, 1);
+    return connect_method(self, args, kwds, 1);
 }
+
+PyDoc_STRVAR(accept_doc,
+"accept($self, /)\n--\n\n"
+"Accept a connection on a listening socket: return (conn, address), conn\n"
+"being the new connection wrapped by context.wrap_socket() as a server,\n"
+"with this socket's do_handshake_on_connect and suppress_ragged_eofs.\n\n"
+"Raises OSError as socket.socket.accept() does, and what the handshake\n"
+"raises when do_handshake_on_connect is set.");
 
 /* accept(): the new connection is wrapped by self.context.wrap_socket(),
  * server side, so context.sslsocket_class applies. */
@@ -596,44 +679,60 @@ get_connected(PyObject *self, void *c)
 }
 
 static PyMethodDef sslsocket_methods[] = {
-    {"recv", SSLX_KW_METHOD(sslx_sslsocket_recv), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"recv_into", SSLX_KW_METHOD(sslx_sslsocket_recv_into), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"send", SSLX_KW_METHOD(sslx_sslsocket_send), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"sendall", SSLX_KW_METHOD(sslx_sslsocket_sendall), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"sendfile", SSLX_KW_METHOD(sslx_sslsocket_sendfile), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"recvfrom", SSLX_KW_METHOD(sslx_sslsocket_recvfrom), METH_VARARGS | METH_KEYWORDS, NULL},
+    {"recv", SSLX_KW_METHOD(sslx_sslsocket_recv), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_recv_doc},
+    {"recv_into", SSLX_KW_METHOD(sslx_sslsocket_recv_into), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_recv_into_doc},
+    {"send", SSLX_KW_METHOD(sslx_sslsocket_send), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_send_doc},
+    {"sendall", SSLX_KW_METHOD(sslx_sslsocket_sendall), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_sendall_doc},
+    {"sendfile", SSLX_KW_METHOD(sslx_sslsocket_sendfile), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_sendfile_doc},
+    {"recvfrom", SSLX_KW_METHOD(sslx_sslsocket_recvfrom), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_recvfrom_doc},
     {"recvfrom_into", SSLX_KW_METHOD(sslx_sslsocket_recvfrom_into),
-     METH_VARARGS | METH_KEYWORDS, NULL},
-    {"sendto", SSLX_KW_METHOD(sslx_sslsocket_sendto), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"recvmsg", SSLX_KW_METHOD(sslx_sslsocket_recvmsg), METH_VARARGS | METH_KEYWORDS, NULL},
+     METH_VARARGS | METH_KEYWORDS, sslx_sslsocket_recvfrom_into_doc},
+    {"sendto", SSLX_KW_METHOD(sslx_sslsocket_sendto), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_sendto_doc},
+    {"recvmsg", SSLX_KW_METHOD(sslx_sslsocket_recvmsg), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_recvmsg_doc},
     {"recvmsg_into", SSLX_KW_METHOD(sslx_sslsocket_recvmsg_into),
-     METH_VARARGS | METH_KEYWORDS, NULL},
-    {"sendmsg", SSLX_KW_METHOD(sslx_sslsocket_sendmsg), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"dup", sslx_sslsocket_dup, METH_NOARGS, NULL},
-    {"do_handshake", SSLX_KW_METHOD(sslsocket_do_handshake), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"unwrap", sslsocket_unwrap, METH_NOARGS, NULL},
+     METH_VARARGS | METH_KEYWORDS, sslx_sslsocket_recvmsg_into_doc},
+    {"sendmsg", SSLX_KW_METHOD(sslx_sslsocket_sendmsg), METH_VARARGS | METH_KEYWORDS,
+     sslx_sslsocket_sendmsg_doc},
+    {"dup", sslx_sslsocket_dup, METH_NOARGS, sslx_sslsocket_dup_doc},
+    {"do_handshake", SSLX_KW_METHOD(sslsocket_do_handshake), METH_VARARGS | METH_KEYWORDS,
+     do_handshake_doc},
+    {"unwrap", sslsocket_unwrap, METH_NOARGS, unwrap_doc},
     {"verify_client_post_handshake", sslsocket_verify_client_post_handshake, METH_NOARGS,
-     NULL},
-    {"getpeercert", SSLX_KW_METHOD(sslsocket_getpeercert), METH_VARARGS | METH_KEYWORDS, NULL},
-    {"shutdown", SSLX_KW_METHOD(sslsocket_shutdown), METH_VARARGS | METH_KEYWORDS, NULL},
+     sslx_conn_verify_client_post_handshake_doc},
+    {"getpeercert", SSLX_KW_METHOD(sslsocket_getpeercert), METH_VARARGS | METH_KEYWORDS,
+     sslx_conn_getpeercert_doc},
+    {"shutdown", SSLX_KW_METHOD(sslsocket_shutdown), METH_VARARGS | METH_KEYWORDS,
+     shutdown_doc},
     {"_real_close", sslsocket_real_close, METH_NOARGS, NULL},
-    {"detach", sslsocket_detach, METH_NOARGS, NULL},
-    {"connect", sslsocket_connect, METH_VARARGS, NULL},
-    {"connect_ex", sslsocket_connect_ex, METH_VARARGS, NULL},
+    {"detach", sslsocket_detach, METH_NOARGS, detach_doc},
+    {"connect", SSLX_KW_METHOD(sslsocket_connect), METH_VARARGS | METH_KEYWORDS, connect_doc},
+    {"connect_ex", SSLX_KW_METHOD(sslsocket_connect_ex), METH_VARARGS | METH_KEYWORDS,
+     connect_ex_doc},
     {"_real_connect", sslsocket_private_real_connect, METH_VARARGS, NULL},
     {"_check_connected", sslsocket_private_check_connected, METH_NOARGS, NULL},
     {"_checkClosed", sslsocket_private_check_closed, METH_VARARGS, NULL},
     {"_create", SSLX_KW_METHOD(sslsocket_private_create),
      METH_VARARGS | METH_KEYWORDS | METH_CLASS, NULL},
-    {"accept", sslsocket_accept, METH_NOARGS, NULL},
+    {"accept", sslsocket_accept, METH_NOARGS, accept_doc},
     SSLX_CONN_METHODS,
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef sslsocket_getset[] = {
     {"do_handshake_on_connect", get_do_handshake_on_connect, set_do_handshake_on_connect,
-     NULL, NULL},
-    {"suppress_ragged_eofs", get_suppress_ragged_eofs, set_suppress_ragged_eofs, NULL, NULL},
+     "Whether connect() and wrap_socket() of a connected socket run the\n"
+     "handshake themselves (bool); else the program calls do_handshake().", NULL},
+    {"suppress_ragged_eofs", get_suppress_ragged_eofs, set_suppress_ragged_eofs,
+     "Whether a peer closing the connection without the TLS close_notify\n"
+     "reads as end of stream (bool) instead of raising SSLEOFError.", NULL},
     {"_sslobj", get_sslobj, NULL, NULL, NULL},
     {"_connected", get_connected, NULL, NULL, NULL},
     SSLX_CONN_GETSET,
@@ -641,6 +740,14 @@ static PyGetSetDef sslsocket_getset[] = {
 };
 
 /* ---- type setup ---- */
+
+PyDoc_STRVAR(sslsocket_doc,
+"SSLSocket(*args, **kwargs)\n--\n\n"
+"A socket.socket that speaks TLS: what it sends is encrypted, what it\n"
+"receives decrypted, with the timeouts and blocking mode of a socket.\n\n"
+"Made by SSLContext.wrap_socket(); calling the class raises TypeError.\n"
+"recv()/send() and the other socket methods work on application data;\n"
+"datagram and ancillary-data methods are refused while TLS is on.");
 
 static PyType_Slot sslsocket_slots[] = {
     {Py_tp_new, sslx_sslsocket_tp_new},
@@ -650,8 +757,7 @@ static PyType_Slot sslsocket_slots[] = {
     {Py_tp_clear, sslsocket_clear},
     {Py_tp_methods, sslsocket_methods},
     {Py_tp_getset, sslsocket_getset},
-    {Py_tp_doc, "SSLSocket: a socket.socket speaking TLS, made by "
-                "SSLContext.wrap_socket()."},
+    {Py_tp_doc, (void *)sslsocket_doc},
     {0, NULL},
 };
 

@@ -8,7 +8,8 @@
 
 /* A context made through the SSLContext type's Python API (its C side is
  * another file's business): verification as cert_reqs, no hostname
- * check, CAs from cafile, or the default ones when verifying without. */
+ * check, CAs from cafile, or the default ones when verifying without
+ * (an empty cafile counts as none, as in the stdlib). */
 static PyObject *
 unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *cafile)
 {
@@ -16,11 +17,13 @@ unverified_context(sslx_state *st, PyObject *protocol, int cert_reqs, PyObject *
     if (ctx == NULL)
         return NULL;
     PyObject *reqs = PyLong_FromLong(cert_reqs), *r = NULL;
-    if (reqs == NULL || PyObject_SetAttrString(ctx, "check_hostname", Py_False) < 0
+    int has_cafile = PyObject_IsTrue(cafile);
+    if (reqs == NULL || has_cafile < 0
+        || PyObject_SetAttrString(ctx, "check_hostname", Py_False) < 0
         || PyObject_SetAttrString(ctx, "verify_mode", reqs) < 0)
         goto fail;
-    if (cafile != Py_None)
-        r = PyObject_CallMethod(ctx, "load_verify_locations", "O", cafile);
+    if (has_cafile)
+        r = PyObject_CallMethod(ctx, "load_verify_locations", "(O)", cafile);
     else if (cert_reqs != SSLX_CERT_NONE)
         r = PyObject_CallMethod(ctx, "load_default_certs", NULL);
     else
@@ -91,7 +94,22 @@ unpack_address(PyObject *addr)
 }
 
 /* get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,
- *                        ca_certs=None, timeout=<socket default>) */
+ *                        ca_certs=None, timeout=None)
+ * The stdlib's timeout default is socket's private sentinel, which a text
+ * signature cannot spell: None (or nothing) stands for it here. */
+PyDoc_STRVAR(get_server_certificate_doc,
+"get_server_certificate($module, /, addr, ssl_version=sslx.PROTOCOL_TLS_CLIENT,\n"
+"                       ca_certs=None, timeout=None)\n"
+"--\n\n"
+"Connect to a TLS server and return its certificate as PEM text.\n\n"
+"addr is a (host, port) pair.  ssl_version is the protocol of the context\n"
+"used.  Without ca_certs the certificate is not verified; with it (a CA\n"
+"file), verification failures raise SSLCertVerificationError.  The host\n"
+"name is sent as SNI but not checked.  timeout, in seconds, applies to the\n"
+"connection; None means socket.getdefaulttimeout().\n\n"
+"Raises ValueError or TypeError when addr is not a pair, OSError when the\n"
+"connection fails, SSLError when the handshake does.");
+
 static PyObject *
 get_server_certificate(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -108,7 +126,7 @@ get_server_certificate(PyObject *module, PyObject *args, PyObject *kwds)
     PyObject *default_version = NULL, *default_timeout = NULL, *ctx = NULL, *pem = NULL;
     if (version == NULL)
         version = default_version = PyLong_FromLong(SSLX_PROTOCOL_TLS_CLIENT);
-    if (timeout == NULL) {
+    if (timeout == NULL || timeout == Py_None) {
         PyObject *socket_mod = PyImport_ImportModule("socket");
         if (socket_mod != NULL) {
             timeout = default_timeout = PyObject_GetAttrString(socket_mod,
@@ -144,7 +162,7 @@ call_if_true(PyObject *obj, const char *name, PyObject *arg, PyObject *arg2)
     if (on <= 0)
         return on;
     PyObject *r = arg2 ? PyObject_CallMethod(obj, name, "OO", arg, arg2)
-                       : PyObject_CallMethod(obj, name, "O", arg);
+                       : PyObject_CallMethod(obj, name, "(O)", arg);
     Py_XDECREF(r);
     return r ? 0 : -1;
 }
@@ -166,6 +184,22 @@ configure_legacy_context(PyObject *ctx, PyObject *certfile, PyObject *keyfile,
  *             cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS, ca_certs=None,
  *             do_handshake_on_connect=True, suppress_ragged_eofs=True,
  *             ciphers=None)  -- deprecated since 3.7 */
+PyDoc_STRVAR(module_wrap_socket_doc,
+"wrap_socket($module, /, sock, keyfile=None, certfile=None, server_side=False,\n"
+"            cert_reqs=sslx.CERT_NONE, ssl_version=sslx.PROTOCOL_TLS,\n"
+"            ca_certs=None, do_handshake_on_connect=True,\n"
+"            suppress_ragged_eofs=True, ciphers=None)\n"
+"--\n\n"
+"Wrap sock in an SSLSocket with a context made for this call; deprecated.\n\n"
+"The context uses ssl_version, verifies peers as cert_reqs says (no host\n"
+"name check), trusts the CAs in the file ca_certs, presents the chain in\n"
+"certfile with the key in keyfile (or in certfile) and uses the cipher\n"
+"list ciphers.  The stdlib removed this function in Python 3.12; sslx\n"
+"keeps it.  Prefer SSLContext.wrap_socket() of create_default_context().\n\n"
+"Warns DeprecationWarning.  Raises ValueError when server_side is true\n"
+"without certfile, or keyfile is given without certfile; otherwise what\n"
+"the context's methods and SSLContext.wrap_socket() raise.");
+
 static PyObject *
 module_wrap_socket(PyObject *module, PyObject *args, PyObject *kwds)
 {
@@ -212,8 +246,9 @@ module_wrap_socket(PyObject *module, PyObject *args, PyObject *kwds)
 
 static PyMethodDef sslsocket_functions[] = {
     {"get_server_certificate", SSLX_KW_METHOD(get_server_certificate),
-     METH_VARARGS | METH_KEYWORDS, NULL},
-    {"wrap_socket", SSLX_KW_METHOD(module_wrap_socket), METH_VARARGS | METH_KEYWORDS, NULL},
+     METH_VARARGS | METH_KEYWORDS, get_server_certificate_doc},
+    {"wrap_socket", SSLX_KW_METHOD(module_wrap_socket), METH_VARARGS | METH_KEYWORDS,
+     module_wrap_socket_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -66,6 +66,12 @@ PyObject *sslx_sslsocket_recvmsg(PyObject *self, PyObject *args, PyObject *kwds)
 PyObject *sslx_sslsocket_recvmsg_into(PyObject *self, PyObject *args, PyObject *kwds);
 PyObject *sslx_sslsocket_sendmsg(PyObject *self, PyObject *args, PyObject *kwds);
 PyObject *sslx_sslsocket_dup(PyObject *self, PyObject *unused);
+/* Their docstrings, beside each. */
+extern const char sslx_sslsocket_recv_doc[], sslx_sslsocket_recv_into_doc[],
+    sslx_sslsocket_send_doc[], sslx_sslsocket_sendall_doc[], sslx_sslsocket_sendfile_doc[],
+    sslx_sslsocket_recvfrom_doc[], sslx_sslsocket_recvfrom_into_doc[],
+    sslx_sslsocket_sendto_doc[], sslx_sslsocket_recvmsg_doc[],
+    sslx_sslsocket_recvmsg_into_doc[], sslx_sslsocket_sendmsg_doc[], sslx_sslsocket_dup_doc[];
 
 /* sslsocket_functions.c */
 int sslx_sslsocket_functions_setup(PyObject *module, sslx_state *st);
