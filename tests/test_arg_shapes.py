@@ -47,6 +47,14 @@ BAD_VALUES = [("None", None), ("0", 0), ("-1", -1), ("2**64", 1 << 64), ("1.5", 
 # types, None for a call that returns, or tuples of those.  Each entry that
 # applies to the running Python must match a call of the test.
 DIFFERENCES = [
+    ("SSLContext.load_cert_chain", ("certdata=", "keydata="),
+     (None, TypeError, ValueError, SSLError), TypeError,
+     "sslx's credentials from memory (docs/features/credentials.md); the stdlib has no "
+     "such keywords"),
+    ("Certificate.public_bytes", "encoding=", (None, TypeError, ValueError, OverflowError),
+     TypeError,
+     "sslx's Certificate names its argument (encoding=, or format= as the stdlib's "
+     "private class calls it); the stdlib's takes it by position only"),
     ("PEM_cert_to_DER_cert", "pem_cert_string=", TypeError, AttributeError,
      "the stdlib calls str methods on any object and so raises AttributeError for "
      "non-str ones; sslx checks the type (TypeError, as for bytes in both)"),
@@ -93,6 +101,24 @@ def difference(name, shape_name, ours, theirs):
                 and ours in mine and theirs in std:
             return entry
     return None
+
+
+_P12 = {}
+
+
+def p12_data(certs):
+    """The server's key and certificate as PKCS#12 bytes (no password)."""
+    if certs.server_certfile not in _P12:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.serialization import pkcs12
+        with open(certs.server_certfile, "rb") as f:
+            pem = f.read()
+        key = serialization.load_pem_private_key(pem, password=None)
+        cert = x509.load_pem_x509_certificate(pem)
+        _P12[certs.server_certfile] = pkcs12.serialize_key_and_certificates(
+            b"server", key, cert, None, serialization.NoEncryption())
+    return _P12[certs.server_certfile]
 
 
 def closed_port():
@@ -166,6 +192,11 @@ class Env:
                 return client
         raise AssertionError("socketpair handshake did not finish")
 
+    def certificate(self):
+        """The server's certificate as the connection's private chain gives
+        it (the stdlib's _ssl.Certificate, sslx's public Certificate)."""
+        return self.sslobject()._sslobj.get_unverified_chain()[0]
+
     def plain_socket(self):
         return self.keep(socket.socket())
 
@@ -217,6 +248,7 @@ CLASSES = {
     "SSLObject": NOTHING,
     "SSLSocket": NOTHING,
     "SSLSession": NOTHING,
+    "Certificate": NOTHING,
 }
 
 CONTEXT_METHODS = {
@@ -243,8 +275,11 @@ CONTEXT_METHODS = {
                  lambda env: {"server_hostname": "localhost"}),
     "wrap_socket": (lambda env: (env.plain_socket(),),
                     lambda env: {"server_hostname": "localhost"}),
+    # sslx's features (docs/features/): the stdlib has none of them.
+    "load_pkcs12": (lambda env: (p12_data(env.certs),), lambda env: {}),
 }
 SERVER_CONTEXT_METHODS = {
+    "set_ocsp_response": (lambda env: (None,), lambda env: {}),
     "set_servername_callback": (lambda env: (None,), lambda env: {}),
     "set_psk_server_callback": (lambda env: (None,), lambda env: {}),
 }
@@ -269,6 +304,8 @@ CONNECTION_METHODS = {
     "group": NOTHING,
     "client_sigalg": NOTHING,
     "server_sigalg": NOTHING,
+    "export_keying_material": (lambda env: ("EXPORTER-test", 16), lambda env: {}),
+    "ocsp_response": NOTHING,
 }
 SOCKET_METHODS = {
     "accept": NOTHING,
@@ -289,6 +326,14 @@ SOCKET_METHODS = {
     "sendto": (lambda env: (b"x", ("127.0.0.1", env.port)), lambda env: {}),
     "shutdown": (lambda env: (socket.SHUT_RDWR,), lambda env: {}),
 }
+CERTIFICATE_METHODS = {
+    "public_bytes": NOTHING,
+    "get_info": NOTHING,
+    "fingerprint": NOTHING,
+    "from_pem": (lambda env: (open(env.certs.cafile).read(),), lambda env: {}),
+    "from_der": (lambda env: (stdlib_ssl.PEM_cert_to_DER_cert(open(env.certs.cafile).read()),),
+                 lambda env: {}),
+}
 MEMORYBIO_METHODS = {
     "read": NOTHING,
     "write": (lambda env: (b"x",), lambda env: {}),
@@ -308,7 +353,8 @@ def targets():
               ("SSLContext", SERVER_CONTEXT_METHODS, Env.server_ctx),
               ("SSLObject", CONNECTION_METHODS, Env.sslobject),
               ("SSLSocket", dict(CONNECTION_METHODS, **SOCKET_METHODS), Env.sslsocket),
-              ("MemoryBIO", MEMORYBIO_METHODS, Env.bio))
+              ("MemoryBIO", MEMORYBIO_METHODS, Env.bio),
+              ("Certificate", CERTIFICATE_METHODS, Env.certificate))
     for cls, methods, make in groups:
         for name, (args, kwargs) in methods.items():
             out.append(("%s.%s" % (cls, name),
@@ -323,6 +369,9 @@ def test_every_public_callable_is_a_target():
     """The lists above cover sslx's public API (a new method must be
     added here to be checked)."""
     names = {name for name, *_ in TARGETS}
+    # inject_into_ssl()/extract_from_ssl() take no arguments and swap the
+    # stdlib module these calls compare with: test_inject checks them.
+    names |= {"inject_into_ssl", "extract_from_ssl"}
     for name in dir(sslx):
         obj = getattr(sslx, name)
         if name.startswith("_") or not callable(obj) or obj is getattr(stdlib_ssl, name, None):
@@ -330,7 +379,8 @@ def test_every_public_callable_is_a_target():
         if isinstance(obj, type) and (issubclass(obj, enum.Enum) or hasattr(obj, "_fields")):
             continue        # enums, named tuples: Python's own machinery calls them
         assert name in names, name
-    for cls in (sslx.SSLContext, sslx.SSLObject, sslx.SSLSocket, sslx.MemoryBIO):
+    for cls in (sslx.SSLContext, sslx.SSLObject, sslx.SSLSocket, sslx.MemoryBIO,
+                sslx.Certificate):
         for name, value in vars(cls).items():
             if name.startswith("_") or not callable(value) or isinstance(value, type):
                 continue

@@ -86,6 +86,18 @@ def server_context_through_ssl(certs):
 
 # ---- the swap ------------------------------------------------------------------
 
+def test_arguments_are_refused_and_nothing_changes(pristine):
+    """Both take no arguments: any is a TypeError before anything is
+    swapped (test_arg_shapes leaves these two out: a valid call there
+    would swap the stdlib it compares with)."""
+    before = snapshot()
+    for func in (sslx.inject_into_ssl, sslx.extract_from_ssl):
+        for args, kwargs in (((True,), {}), ((), {"force": True}), ((None, None), {})):
+            with pytest.raises(TypeError):
+                func(*args, **kwargs)
+        assert_same(before)
+
+
 def test_inject_replaces_the_factories_and_the_class_constructor(pristine):
     stdlib_new = vars(STDLIB_CONTEXT)["__new__"]
     sslx.inject_into_ssl()

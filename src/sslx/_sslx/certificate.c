@@ -161,21 +161,31 @@ static PyObject *
 certificate_public_bytes(sslx_certificate *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"encoding", "format", NULL};
-    int encoding = -1, format = -1;
+    PyObject *encoding_obj = NULL, *format_obj = NULL;
     if (PyTuple_GET_SIZE(args) > 1) {   /* the stdlib's words for it */
         PyErr_Format(PyExc_TypeError, "public_bytes() takes at most 1 argument (%zd given)",
                      PyTuple_GET_SIZE(args));
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$i:public_bytes", kwlist, &encoding,
-                                     &format))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$O:public_bytes", kwlist, &encoding_obj,
+                                     &format_obj))
         return NULL;
-    if (encoding != -1 && format != -1) {
+    if (encoding_obj != NULL && format_obj != NULL) {
         PyErr_SetString(PyExc_TypeError, "public_bytes() takes encoding or format, not both");
         return NULL;
     }
-    if (encoding == -1)
-        encoding = format != -1 ? format : SSLX_ENCODING_PEM;
+    PyObject *given = encoding_obj != NULL ? encoding_obj : format_obj;
+    int encoding = SSLX_ENCODING_PEM;
+    if (given != NULL) {
+        long value = PyLong_AsLong(given);     /* TypeError, OverflowError as the stdlib */
+        if (value == -1 && PyErr_Occurred())
+            return NULL;
+        if (value < INT_MIN || value > INT_MAX) {
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
+            return NULL;
+        }
+        encoding = (int)value;
+    }
     sslx_state *st = state_of((PyObject *)self);
     if (st == NULL)
         return NULL;
@@ -460,7 +470,7 @@ static PyMethodDef certificate_methods[] = {
      "The certificate of DER data (bytes-like), which must hold exactly one."},
     {"public_bytes", (PyCFunction)(void (*)(void))certificate_public_bytes,
      METH_VARARGS | METH_KEYWORDS,
-     "public_bytes($self, /, encoding=ENCODING_PEM)\n--\n\n"
+     "public_bytes($self, /, encoding=sslx.ENCODING_PEM)\n--\n\n"
      "Return the certificate as PEM text (str) with ENCODING_PEM, or as DER\n"
      "bytes with ENCODING_DER.  Raises ValueError for other encodings.  The\n"
      "stdlib's private class names the argument format=; sslx takes either."},

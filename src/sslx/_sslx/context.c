@@ -567,6 +567,7 @@ static PyMethodDef context_methods[] = {
      wrap_bio_doc},
     {"wrap_socket", SSLX_KW_METHOD(sslx_context_wrap_socket), METH_VARARGS | METH_KEYWORDS,
      wrap_socket_doc},
+    SSLX_CONTEXT_FEATURE_METHODS,   /* sslx: beyond the stdlib (context_features.h) */
     {NULL, NULL, 0, NULL},
 };
 
