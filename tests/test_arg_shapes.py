@@ -51,7 +51,7 @@ DIFFERENCES = [
      (None, TypeError, ValueError, SSLError), TypeError,
      "sslx's credentials from memory (docs/features/credentials.md); the stdlib has no "
      "such keywords"),
-    ("Certificate.public_bytes", "encoding=", (None, TypeError, ValueError, OverflowError),
+    ("Certificate.public_bytes", ("encoding=", "format="), (None, TypeError, ValueError, OverflowError),
      TypeError,
      "sslx's Certificate names its argument (encoding=, or format= as the stdlib's "
      "private class calls it); the stdlib's takes it by position only"),

@@ -170,6 +170,8 @@ certificate_public_bytes(sslx_certificate *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$O:public_bytes", kwlist, &encoding_obj,
                                      &format_obj))
         return NULL;
+    if (format_obj == Py_None)
+        format_obj = NULL;
     if (encoding_obj != NULL && format_obj != NULL) {
         PyErr_SetString(PyExc_TypeError, "public_bytes() takes encoding or format, not both");
         return NULL;
@@ -470,10 +472,11 @@ static PyMethodDef certificate_methods[] = {
      "The certificate of DER data (bytes-like), which must hold exactly one."},
     {"public_bytes", (PyCFunction)(void (*)(void))certificate_public_bytes,
      METH_VARARGS | METH_KEYWORDS,
-     "public_bytes($self, /, encoding=sslx.ENCODING_PEM)\n--\n\n"
+     "public_bytes($self, /, encoding=sslx.ENCODING_PEM, *, format=None)\n--\n\n"
      "Return the certificate as PEM text (str) with ENCODING_PEM, or as DER\n"
      "bytes with ENCODING_DER.  Raises ValueError for other encodings.  The\n"
-     "stdlib's private class names the argument format=; sslx takes either."},
+     "stdlib's private class names the argument format (by position only);\n"
+     "sslx takes either name."},
     {"get_info", (PyCFunction)certificate_get_info, METH_NOARGS,
      "get_info($self, /)\n--\n\n"
      "Return the certificate's fields as a dict, in the form of\n"
