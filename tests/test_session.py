@@ -67,6 +67,24 @@ def test_session_set_rules(mod, certs):
                         session=object())
 
 
+def test_unconnected_socket_takes_none_and_a_session_until_it_connects(mod, certs):
+    """A socket not connected yet keeps whatever session it is given, None
+    too; an SSLObject (always connected to its BIOs) refuses None."""
+    import socket
+    client, server = make_contexts(mod, certs)
+    p = MemoryPair(mod, client, server).handshake()
+    p.client_reads_ticket()
+    session = p.client.session
+    with client.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
+        tls.session = session
+        assert tls.session == session
+        tls.session = None
+        assert tls.session is None
+    fresh = client.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost")
+    with pytest.raises(TypeError, match="Value is not a SSLSession."):
+        fresh.session = None
+
+
 def test_session_cannot_be_instantiated(mod):
     with pytest.raises(TypeError):
         mod.SSLSession()

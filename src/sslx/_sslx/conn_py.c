@@ -841,6 +841,15 @@ sslx_conn_set_session(PyObject *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
         return -1;
     }
+    /* A socket not connected yet keeps what it is given until it connects,
+     * None too (the stdlib's SSLSocket stores it as it is). */
+    if (value == Py_None && c->ssl == NULL) {
+        if (sslx_conn_lock_change(c, "setting the session") < 0)
+            return -1;
+        Py_CLEAR(c->session);
+        sslx_conn_unlock_change(c);
+        return 0;
+    }
     if (sslx_context_check_session(c->context, c->server_side, value) < 0)
         return -1;
     sslx_session *session = (sslx_session *)value;
