@@ -68,8 +68,9 @@ def test_session_set_rules(mod, certs):
 
 
 def test_unconnected_socket_takes_none_and_a_session_until_it_connects(mod, certs):
-    """A socket not connected yet keeps whatever session it is given, None
-    too; an SSLObject (always connected to its BIOs) refuses None."""
+    """A socket not connected yet keeps whatever session it is given for
+    its connection, None too, and reports None until it connects; an
+    SSLObject (always connected to its BIOs) refuses None."""
     import socket
     client, server = make_contexts(mod, certs)
     p = MemoryPair(mod, client, server).handshake()
@@ -77,7 +78,7 @@ def test_unconnected_socket_takes_none_and_a_session_until_it_connects(mod, cert
     session = p.client.session
     with client.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
         tls.session = session
-        assert tls.session == session
+        assert tls.session is None
         tls.session = None
         assert tls.session is None
     fresh = client.wrap_bio(mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost")

@@ -813,12 +813,13 @@ session_of(sslx_conn *c, void *arg)
     return sslx_session_wrap(c->st, copy, c->context);
 }
 
-/* Unconnected: the session to be used. */
+/* Unconnected: None, as the stdlib's SSLSocket reports it (the session
+ * given is kept in c->session for the connection to come). */
 static PyObject *
 session_to_use(PyObject *self)
 {
-    sslx_conn *c = sslx_conn_of(self);
-    return c == NULL ? NULL : Py_NewRef(c->session ? c->session : Py_None);
+    (void)self;
+    Py_RETURN_NONE;
 }
 
 PyObject *
