@@ -19,7 +19,6 @@ private temporary directory, removed at exit; files are written only where
 --json and --png say.
 """
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import sys
 import threading
 import time
 
+from sslx import bench_asyncio
 from sslx._memorypair import MemoryPair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,43 +156,6 @@ def case_bulk_socket(mod, certs, megabytes):
     return total / elapsed / 1e6
 
 
-def case_asyncio_streams(mod, certs, megabytes):
-    server_ctx, client_ctx = contexts(mod, certs)
-    total = megabytes * 1024 * 1024
-
-    async def handle(reader, writer):
-        got = 0
-        while got < total:
-            data = await reader.read(65536)
-            if not data:
-                break
-            got += len(data)
-        writer.write(b"k")
-        await writer.drain()
-        writer.close()
-
-    async def main():
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
-        port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_ctx,
-                                                       server_hostname="localhost")
-        chunk = b"z" * 65536
-        t0 = clock()
-        sent = 0
-        while sent < total:
-            writer.write(chunk)
-            await writer.drain()
-            sent += len(chunk)
-        await reader.readexactly(1)
-        elapsed = clock() - t0
-        writer.close()
-        server.close()
-        await server.wait_closed()
-        return total / elapsed / 1e6
-
-    return asyncio.run(asyncio.wait_for(main(), 120))
-
-
 # ---------------------------------------------------------------- contexts
 
 def case_create_default_context(mod, certs, n):
@@ -316,9 +279,20 @@ CASES = {
     "handshake TLS1.3 (MemoryBIO)": (case_handshake_memory, 1000, 200, "hs/s", True, "handshake"),
     "bulk (MemoryBIO)": (case_bulk_memory, 1024, 64, "MB/s", True, "bulk"),
     "bulk (loopback socket)": (case_bulk_socket, 512, 64, "MB/s", True, None),
-    "asyncio streams": (case_asyncio_streams, 256, 32, "MB/s", True, None),
     "RSS per idle connection pair": (case_rss_per_connection, 2000, 500, "KiB", False, "rss"),
 }
+
+# The asyncio cases on each event loop, and the parts of their one-core
+# ceilings (bench_asyncio.py): the same cases without TLS ("plain": run once
+# per round, not per module) and AES-256-GCM in C (the reference program
+# only).
+CASES.update({name: (func, amount, quick, unit, True, None) for name, (func, amount, quick, unit)
+              in bench_asyncio.cases(clock).items()})
+PLAIN_CASES = bench_asyncio.plain_parts(clock)
+CASES.update({name: (func, amount, quick, unit, True, None) for name, (func, amount, quick, unit)
+              in PLAIN_CASES.items()})
+REFERENCE_ONLY = {"AES-256-GCM (raw EVP)"}
+CASES["AES-256-GCM (raw EVP)"] = (None, 4096, 1024, "MB/s", True, "aesgcm")
 
 
 START = time.perf_counter()
@@ -342,12 +316,17 @@ def measure(cases, rounds, quick, certs, ref):
         func, amount, quick_amount, unit, higher, ref_kind = CASES[name]
         amount = quick_amount if quick else amount
         entry = {"unit": unit, "higher_is_better": higher, "samples": {}, "errors": {}}
+        case_modules = modules
+        if name in PLAIN_CASES:
+            case_modules = {"plain": None}
+        elif name in REFERENCE_ONLY:
+            case_modules = {}
         # A memory sample is steadier and slower to take than a timing.
         n_rounds = min(rounds, 3) if func is case_rss_per_connection else rounds
         if func is not case_rss_per_connection:
             # An untimed first run per module: lazy initialisation inside
             # OpenSSL and the interpreter is not part of the work measured.
-            for label, mod in modules.items():
+            for label, mod in case_modules.items():
                 progress("%s: %s warm-up" % (name, label))
                 try:
                     func(mod, certs, max(1, quick_amount // 10))
@@ -356,7 +335,7 @@ def measure(cases, rounds, quick, certs, ref):
         for r in range(n_rounds):
             # Alternate who goes first, so drift in the machine's load
             # does not always favour the same module.
-            order = list(modules.items())
+            order = list(case_modules.items())
             if r % 2:
                 order.reverse()
             for label, mod in order:
@@ -406,6 +385,8 @@ def ratio(entry, a, b):
 
 
 def verdict(entry):
+    if "plain" in entry["median"]:
+        return "(no TLS: ceiling part)"
     r = ratio(entry, "sslx", "stdlib")
     if r is None:
         return "n/a"
@@ -435,6 +416,8 @@ def table(results, with_c=True):
         m = e["median"]
 
         def cell(k):
+            if k == "sslx" and "plain" in m:
+                return "%.1f" % m["plain"]     # a ceiling part without TLS
             if k in m:
                 return "%.1f" % m[k]
             return "error" if k in e["errors"] else "-"
@@ -558,6 +541,10 @@ def main(argv=None):
         platform.machine(), platform.python_version(), stdlib_ssl.OPENSSL_VERSION, rounds,
         args.clock))
     print(table(results, with_c=ref is not None))
+    ceilings = bench_asyncio.ceiling_table(results)
+    if ceilings:
+        print()
+        print(ceilings)
     if why_not:
         print("(no raw-C column: %s)" % why_not)
     if args.json:
