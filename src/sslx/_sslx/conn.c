@@ -178,6 +178,17 @@ bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign
         *foreign = 0;
         return bio;
     }
+    /* The stdlib's MemoryBIO: its own BIO when sslx may use it
+     * (bio_stdlib.c), so no Python call happens per record. */
+    BIO *stdlib_bio = sslx_bio_stdlib_of(obj);
+    if (stdlib_bio != NULL) {
+        if (BIO_up_ref(stdlib_bio) != 1) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        *foreign = 0;
+        return stdlib_bio;
+    }
     if (!PyObject_HasAttrString(obj, "read") || !PyObject_HasAttrString(obj, "write")
         || !PyObject_HasAttrString(obj, "eof")) {
         PyErr_Format(PyExc_TypeError, "wrap_bio() argument '%s' must be a MemoryBIO, not %.200s",

@@ -128,9 +128,10 @@ sslx_conn *sslx_conn_of(PyObject *self);
 int sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
                    int server_side, PyObject *server_hostname, PyObject *session);
 
-/* Create the SSL* over two MemoryBIO objects (sslx's: zero copy; any
- * other object with read/write/write_eof/pending/eof, e.g. the stdlib's
- * ssl.MemoryBIO: copied).  Returns 0, or -1 with an exception set. */
+/* Create the SSL* over two MemoryBIO objects (sslx's, and the stdlib's
+ * ssl.MemoryBIO when its _ssl runs on the same libcrypto: their BIOs used
+ * directly, bio_stdlib.c; any other object with
+ * read/write/write_eof/pending/eof: copied through its methods).  Returns 0, or -1 with an exception set. */
 int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
 
 /* Create the SSL* over socket `fd` (the caller keeps the socket open as

@@ -178,7 +178,8 @@ sslx_exec(PyObject *module)
         || sslx_sslsocket_setup(module, st) < 0
         || sslx_connview_setup(module, st) < 0
         || sslx_certgen_setup(module, st) < 0
-        || sslx_certdecode_setup(module, st) < 0)
+        || sslx_certdecode_setup(module, st) < 0
+        || sslx_bio_stdlib_setup(module, st) < 0)
         return -1;
     return 0;
 }

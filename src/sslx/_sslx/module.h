@@ -131,5 +131,6 @@ int sslx_sslsocket_setup(PyObject *module, sslx_state *st);
 int sslx_connview_setup(PyObject *module, sslx_state *st);
 int sslx_certgen_setup(PyObject *module, sslx_state *st);
 int sslx_certdecode_setup(PyObject *module, sslx_state *st);
+int sslx_bio_stdlib_setup(PyObject *module, sslx_state *st);
 
 #endif
