@@ -165,3 +165,7 @@ class Purpose(_ASN1Object, _Enum):
 for _name in [n for n in globals() if n.startswith("PROTO_")]:
     del globals()[_name]
 del _name
+
+# asyncio builds TLS connections over sslx contexts with sslx's C protocol
+# (sslx/_asyncio.py says how; SSLX_ASYNCIO=0 turns it off).
+from sslx import _asyncio  # noqa: E402,F401

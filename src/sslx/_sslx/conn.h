@@ -195,6 +195,19 @@ int sslx_conn_uses_ktls(sslx_conn *c, int for_send);
  * directions are closed. */
 int sslx_conn_shutdown(sslx_conn *c, double timeout);
 
+/* The same operations for event-loop protocols (asyncio_protocol.c),
+ * non-blocking, where OpenSSL wanting more bytes (or room) is no error:
+ * they return SSLX_CONN_WANT with no exception set (raising and clearing
+ * an SSLWantReadError per "not yet" costs about as much as a read).
+ * read: bytes read, 0 at the peer's close_notify (a ragged EOF raises);
+ * write: bytes written; handshake, shutdown: 0 when done.  -1 with an
+ * exception on failure. */
+#define SSLX_CONN_WANT (-2)
+int sslx_conn_handshake_nowait(sslx_conn *c);
+Py_ssize_t sslx_conn_read_nowait(sslx_conn *c, void *buf, Py_ssize_t len);
+Py_ssize_t sslx_conn_write_nowait(sslx_conn *c, const void *buf, Py_ssize_t len);
+int sslx_conn_shutdown_nowait(sslx_conn *c);
+
 /* Move the engine `from` (with its SSL*, references and BIOs) into the
  * empty engine `to` of another object, recording no owner in the SSL*:
  * callbacks that need one then fail.  `from` is left empty.  0, or -1

@@ -1,0 +1,993 @@
+/* asyncio_protocol.c - AsyncioSSLProtocol: construction, the socket
+ * transport's protocol callbacks, and the TLS state machine (handshake
+ * with its timeout, wrapped, flushing, shutdown with its timeout) with
+ * the semantics of CPython 3.11+'s asyncio.sslproto.  The bytes and flow
+ * control are in asyncio_flow.c; asyncio_protocol.h says how it fits. */
+#include "asyncio_protocol.h"
+#include "memorybio.h"
+
+/* ---- small helpers ---- */
+
+PyObject *
+sslx_aio_glue(sslx_aio_protocol *p, const char *name)
+{
+    if (p->st->asyncio_glue == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "sslx._asyncio is not registered");
+        return NULL;
+    }
+    return PyObject_GetAttrString(p->st->asyncio_glue, name);
+}
+
+int
+sslx_aio_warn(sslx_aio_protocol *p, const char *message)
+{
+    PyObject *logger = sslx_aio_glue(p, "logger");
+    if (logger == NULL)
+        return -1;
+    PyObject *r = PyObject_CallMethod(logger, "warning", "s", message);
+    Py_DECREF(logger);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* Cancel and forget a timer handle. */
+static int
+cancel_timer(PyObject **timer)
+{
+    PyObject *t = *timer;
+    *timer = NULL;
+    if (t == NULL || t == Py_None) {
+        Py_XDECREF(t);
+        return 0;
+    }
+    PyObject *r = PyObject_CallMethod(t, "cancel", NULL);
+    Py_DECREF(t);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* loop.call_later(delay, self.<method>) */
+static PyObject *
+call_later(sslx_aio_protocol *p, double delay, const char *method)
+{
+    PyObject *cb = PyObject_GetAttrString((PyObject *)p, method);
+    if (cb == NULL)
+        return NULL;
+    PyObject *h = PyObject_CallMethod(p->loop, "call_later", "dO", delay, cb);
+    Py_DECREF(cb);
+    return h;
+}
+
+/* loop.call_soon(callable, arg) (arg NULL: none). */
+static int
+call_soon(sslx_aio_protocol *p, PyObject *callable, PyObject *arg)
+{
+    PyObject *h = arg ? PyObject_CallMethod(p->loop, "call_soon", "OO", callable, arg)
+                      : PyObject_CallMethod(p->loop, "call_soon", "O", callable);
+    Py_XDECREF(h);
+    return h ? 0 : -1;
+}
+
+static int
+call_soon_method(sslx_aio_protocol *p, PyObject *obj, const char *method, PyObject *arg)
+{
+    PyObject *cb = PyObject_GetAttrString(obj, method);
+    if (cb == NULL)
+        return -1;
+    int rc = call_soon(p, cb, arg);
+    Py_DECREF(cb);
+    return rc;
+}
+
+/* _wakeup_waiter(exc=None) */
+static int
+wakeup_waiter(sslx_aio_protocol *p, PyObject *exc)
+{
+    PyObject *w = p->waiter;
+    if (w == NULL || w == Py_None)
+        return 0;
+    p->waiter = NULL;
+    PyObject *cancelled = PyObject_CallMethod(w, "cancelled", NULL);
+    int is_cancelled = cancelled ? PyObject_IsTrue(cancelled) : -1;
+    Py_XDECREF(cancelled);
+    PyObject *r = NULL;
+    if (is_cancelled == 0) {
+        r = exc ? PyObject_CallMethod(w, "set_exception", "O", exc)
+                : PyObject_CallMethod(w, "set_result", "O", Py_None);
+    } else if (is_cancelled > 0) {
+        r = Py_NewRef(Py_None);
+    }
+    Py_DECREF(w);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* ---- states ---- */
+
+static const char *state_names[] = {"UNWRAPPED", "DO_HANDSHAKE", "WRAPPED", "FLUSHING",
+                                    "SHUTDOWN"};
+
+/* The transitions 3.11+'s sslproto allows; anything else is a bug that
+ * raises RuntimeError, as there. */
+int
+sslx_aio_check_state(sslx_aio_protocol *p, int new_state)
+{
+    int old = p->state;
+    int allowed = new_state == AIO_UNWRAPPED
+                  || (old == AIO_UNWRAPPED && new_state == AIO_DO_HANDSHAKE)
+                  || (old == AIO_DO_HANDSHAKE && new_state == AIO_WRAPPED)
+                  || (old == AIO_WRAPPED && new_state == AIO_FLUSHING)
+                  || (old == AIO_FLUSHING && new_state == AIO_SHUTDOWN);
+    if (allowed)
+        return 0;
+    PyErr_Format(PyExc_RuntimeError, "cannot switch state from SSLProtocolState.%s to "
+                 "SSLProtocolState.%s", state_names[old], state_names[new_state]);
+    return -1;
+}
+
+int
+sslx_aio_set_state(sslx_aio_protocol *p, int new_state)
+{
+    if (sslx_aio_check_state(p, new_state) < 0)
+        return -1;
+    p->state = new_state;
+    return 0;
+}
+
+/* ---- errors ---- */
+
+int
+sslx_aio_fatal_error(sslx_aio_protocol *p, PyObject *exc, const char *message)
+{
+    if (p->transport != NULL) {
+        PyObject *t = Py_NewRef(p->transport);
+        PyObject *r = PyObject_CallMethod(t, "_force_close", "O", exc ? exc : Py_None);
+        Py_DECREF(t);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    if (exc != NULL && PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_OSError))
+        return 0;   /* the stdlib logs these in debug mode only */
+    PyObject *cancelled = sslx_aio_glue(p, "CancelledError");
+    if (cancelled == NULL)
+        return -1;
+    int is_cancelled = exc != NULL && PyObject_IsInstance(exc, cancelled) > 0;
+    Py_DECREF(cancelled);
+    if (is_cancelled)
+        return 0;
+    PyObject *context = Py_BuildValue("{s:s,s:O,s:O,s:O}", "message", message, "exception",
+                                      exc ? exc : Py_None, "transport",
+                                      p->transport ? p->transport : Py_None, "protocol", p);
+    if (context == NULL)
+        return -1;
+    PyObject *r = PyObject_CallMethod(p->loop, "call_exception_handler", "O", context);
+    Py_DECREF(context);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+/* The pending exception, taken (normalised); NULL if none. */
+static PyObject *
+take_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL)
+        return NULL;
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+/* Whether the pending exception is an ssl.SSLError (the stdlib's class,
+ * which sslx raises). */
+static int
+pending_is_ssl_error(sslx_aio_protocol *p)
+{
+    return PyErr_ExceptionMatches(p->st->SSLError);
+}
+
+/* ---- the handshake ---- */
+
+static int on_handshake_complete(sslx_aio_protocol *p, PyObject *exc);
+
+int
+sslx_aio_do_handshake(sslx_aio_protocol *p)
+{
+    int rc = sslx_conn_handshake_nowait(p->conn);
+    if (rc == SSLX_CONN_WANT)
+        return sslx_aio_process_outgoing(p);
+    if (rc == 0)
+        return on_handshake_complete(p, NULL);
+    if (!pending_is_ssl_error(p))
+        return -1;      /* the stdlib lets anything else propagate */
+    PyObject *exc = take_exception();
+    rc = on_handshake_complete(p, exc);
+    Py_DECREF(exc);
+    return rc;
+}
+
+static int
+start_handshake(sslx_aio_protocol *p)
+{
+    if (sslx_aio_set_state(p, AIO_DO_HANDSHAKE) < 0)
+        return -1;
+    PyObject *h = call_later(p, p->handshake_timeout, "_check_handshake_timeout");
+    if (h == NULL)
+        return -1;
+    Py_XSETREF(p->handshake_timer, h);
+    return sslx_aio_do_handshake(p);
+}
+
+static PyObject *
+check_handshake_timeout(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    if (p->state != AIO_DO_HANDSHAKE)
+        Py_RETURN_NONE;
+    PyObject *seconds = PyFloat_FromDouble(p->handshake_timeout);
+    PyObject *msg = seconds ? PyUnicode_FromFormat("SSL handshake is taking longer than %R "
+                                                   "seconds: aborting the connection", seconds)
+                            : NULL;
+    PyObject *exc = msg ? PyObject_CallOneArg(PyExc_ConnectionAbortedError, msg) : NULL;
+    Py_XDECREF(seconds);
+    Py_XDECREF(msg);
+    if (exc == NULL)
+        return NULL;
+    int rc = sslx_aio_fatal_error(p, exc, "Fatal error on transport");
+    Py_DECREF(exc);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* Add what the handshake made known to the extra info. */
+static int
+record_session_info(sslx_aio_protocol *p, PyObject *peercert)
+{
+    PyObject *cipher = PyObject_CallMethod(p->sslobj, "cipher", NULL);
+    PyObject *compression = cipher ? PyObject_CallMethod(p->sslobj, "compression", NULL)
+                                   : NULL;
+    int rc = -1;
+    if (compression != NULL && PyDict_SetItemString(p->extra, "peercert", peercert) == 0
+        && PyDict_SetItemString(p->extra, "cipher", cipher) == 0
+        && PyDict_SetItemString(p->extra, "compression", compression) == 0
+        && PyDict_SetItemString(p->extra, "ssl_object", p->sslobj) == 0)
+        rc = 0;
+    Py_XDECREF(cipher);
+    Py_XDECREF(compression);
+    return rc;
+}
+
+static int
+handshake_failed(sslx_aio_protocol *p, PyObject *exc)
+{
+    p->state = AIO_UNWRAPPED;
+    PyObject *cert_error = sslx_aio_glue(p, "CertificateError");
+    if (cert_error == NULL)
+        return -1;
+    int is_cert = PyObject_IsInstance(exc, cert_error);
+    Py_DECREF(cert_error);
+    if (is_cert < 0)
+        return -1;
+    const char *msg = is_cert ? "SSL handshake failed on verifying the certificate"
+                              : "SSL handshake failed";
+    if (sslx_aio_fatal_error(p, exc, msg) < 0)
+        return -1;
+    return wakeup_waiter(p, exc);
+}
+
+static int
+on_handshake_complete(sslx_aio_protocol *p, PyObject *exc)
+{
+    if (cancel_timer(&p->handshake_timer) < 0)
+        return -1;
+    if (exc != NULL)
+        return handshake_failed(p, exc);
+    if (sslx_aio_set_state(p, AIO_WRAPPED) < 0)
+        return -1;
+    PyObject *peercert = PyObject_CallMethod(p->sslobj, "getpeercert", NULL);
+    if (peercert == NULL) {
+        PyObject *e = take_exception();
+        int rc = handshake_failed(p, e);
+        Py_DECREF(e);
+        return rc;
+    }
+    int rc = record_session_info(p, peercert);
+    Py_DECREF(peercert);
+    if (rc < 0)
+        return -1;
+    if (p->app_state == AIO_APP_INIT) {
+        p->app_state = AIO_APP_CON_MADE;
+        PyObject *r = PyObject_CallMethod(p->app_protocol, "connection_made", "O",
+                                          p->app_transport);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    if (wakeup_waiter(p, NULL) < 0)
+        return -1;
+    return sslx_aio_do_read(p);
+}
+
+/* ---- shutdown ---- */
+
+int
+sslx_aio_abort(sslx_aio_protocol *p, PyObject *exc)
+{
+    if (sslx_aio_set_state(p, AIO_UNWRAPPED) < 0)
+        return -1;
+    if (p->transport == NULL)
+        return 0;
+    PyObject *t = Py_NewRef(p->transport);
+    PyObject *r = PyObject_CallMethod(t, "_force_close", "O", exc ? exc : Py_None);
+    Py_DECREF(t);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+int
+sslx_aio_start_shutdown(sslx_aio_protocol *p)
+{
+    if (p->state == AIO_FLUSHING || p->state == AIO_SHUTDOWN || p->state == AIO_UNWRAPPED)
+        return 0;
+    if (p->app_transport != NULL)
+        sslx_aio_transport_mark_closed(p->app_transport);
+    if (p->state == AIO_DO_HANDSHAKE)
+        return sslx_aio_abort(p, NULL);
+    if (sslx_aio_set_state(p, AIO_FLUSHING) < 0)
+        return -1;
+    PyObject *h = call_later(p, p->shutdown_timeout, "_check_shutdown_timeout");
+    if (h == NULL)
+        return -1;
+    Py_XSETREF(p->shutdown_timer, h);
+    return sslx_aio_do_flush(p);
+}
+
+static PyObject *
+check_shutdown_timeout(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    if ((p->state != AIO_FLUSHING && p->state != AIO_SHUTDOWN) || p->transport == NULL)
+        Py_RETURN_NONE;
+    PyObject *cls = sslx_aio_glue(p, "TimeoutError");
+    PyObject *exc = cls ? PyObject_CallFunction(cls, "s", "SSL shutdown timed out") : NULL;
+    Py_XDECREF(cls);
+    if (exc == NULL)
+        return NULL;
+    PyObject *t = Py_NewRef(p->transport);
+    PyObject *r = PyObject_CallMethod(t, "_force_close", "O", exc);
+    Py_DECREF(t);
+    Py_DECREF(exc);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+int
+sslx_aio_do_flush(sslx_aio_protocol *p)
+{
+    if (sslx_aio_do_read(p) < 0 || sslx_aio_set_state(p, AIO_SHUTDOWN) < 0)
+        return -1;
+    return sslx_aio_do_shutdown(p);
+}
+
+static int
+on_shutdown_complete(sslx_aio_protocol *p, PyObject *exc)
+{
+    if (cancel_timer(&p->shutdown_timer) < 0)
+        return -1;
+    if (exc != NULL)
+        return sslx_aio_fatal_error(p, exc, "Fatal error on transport");
+    if (p->transport == NULL)
+        return 0;
+    return call_soon_method(p, p->transport, "close", NULL);
+}
+
+int
+sslx_aio_do_shutdown(sslx_aio_protocol *p)
+{
+    if (!p->eof_received) {
+        int rc = sslx_conn_shutdown_nowait(p->conn);
+        if (rc == SSLX_CONN_WANT)
+            return sslx_aio_process_outgoing(p);
+        if (rc < 0) {
+            if (!pending_is_ssl_error(p))
+                return -1;
+            PyObject *exc = take_exception();
+            rc = on_shutdown_complete(p, exc);
+            Py_DECREF(exc);
+            return rc;
+        }
+    }
+    if (sslx_aio_process_outgoing(p) < 0 || sslx_aio_call_eof_received(p) < 0)
+        return -1;
+    return on_shutdown_complete(p, NULL);
+}
+
+/* ---- the socket transport's protocol callbacks ---- */
+
+static PyObject *
+proto_connection_made(sslx_aio_protocol *p, PyObject *transport)
+{
+    Py_XSETREF(p->transport, Py_NewRef(transport));
+    if (start_handshake(p) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+proto_connection_lost(sslx_aio_protocol *p, PyObject *exc)
+{
+    PyObject *no_exc = exc == Py_None ? NULL : exc;
+    Py_ssize_t n = PyList_GET_SIZE(p->backlog);
+    if (n > 0 && PyList_SetSlice(p->backlog, 0, n, NULL) < 0)
+        return NULL;
+    p->backlog_size = 0;
+    (void)BIO_reset(p->out_bio);    /* what was not sent is dropped */
+    p->conn_lost++;
+    if (p->app_transport != NULL)
+        sslx_aio_transport_mark_closed(p->app_transport);
+    if (p->state != AIO_DO_HANDSHAKE
+        && (p->app_state == AIO_APP_CON_MADE || p->app_state == AIO_APP_EOF)) {
+        p->app_state = AIO_APP_CON_LOST;
+        if (call_soon_method(p, p->app_protocol, "connection_lost", exc) < 0)
+            return NULL;
+    }
+    p->state = AIO_UNWRAPPED;
+    Py_CLEAR(p->transport);
+    Py_CLEAR(p->app_transport);
+    Py_CLEAR(p->app_get_buffer);
+    Py_CLEAR(p->app_buffer_updated);
+    Py_XSETREF(p->app_protocol, Py_NewRef(Py_None));
+    if (wakeup_waiter(p, no_exc) < 0 || cancel_timer(&p->shutdown_timer) < 0
+        || cancel_timer(&p->handshake_timer) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* eof_received(): the peer half-closed the TCP stream. */
+static PyObject *
+proto_eof_received(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    p->eof_received = 1;
+    int rc = 0;
+    switch (p->state) {
+    case AIO_DO_HANDSHAKE: {
+        PyObject *exc = PyObject_CallNoArgs(PyExc_ConnectionResetError);
+        rc = exc ? on_handshake_complete(p, exc) : -1;
+        Py_XDECREF(exc);
+        break;
+    }
+    case AIO_WRAPPED:
+        if ((rc = sslx_aio_set_state(p, AIO_FLUSHING)) < 0)
+            break;
+        if (p->app_reading_paused)
+            Py_RETURN_TRUE;
+        rc = sslx_aio_do_flush(p);
+        break;
+    case AIO_FLUSHING:
+        if ((rc = sslx_aio_do_write(p)) < 0 || (rc = sslx_aio_set_state(p, AIO_SHUTDOWN)) < 0)
+            break;
+        rc = sslx_aio_do_shutdown(p);
+        break;
+    case AIO_SHUTDOWN:
+        rc = sslx_aio_do_shutdown(p);
+        break;
+    }
+    if (rc < 0) {
+        /* The stdlib closes the socket transport, then lets it go on. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (p->transport != NULL) {
+            PyObject *r = PyObject_CallMethod(p->transport, "close", NULL);
+            if (r == NULL)
+                PyErr_WriteUnraisable(p->transport);
+            Py_XDECREF(r);
+        }
+        PyErr_Restore(type, value, tb);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ---- private methods the stdlib's protocol has ---- */
+
+PyObject *
+sslx_aio_get_extra_info(sslx_aio_protocol *p, PyObject *name, PyObject *deflt)
+{
+    PyObject *v = PyDict_GetItemWithError(p->extra, name);
+    if (v != NULL)
+        return Py_NewRef(v);
+    if (PyErr_Occurred())
+        return NULL;
+    if (p->transport != NULL)
+        return PyObject_CallMethod(p->transport, "get_extra_info", "OO", name, deflt);
+    return Py_NewRef(deflt);
+}
+
+static PyObject *
+proto_get_extra_info(sslx_aio_protocol *p, PyObject *args)
+{
+    PyObject *name, *deflt = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O:_get_extra_info", &name, &deflt))
+        return NULL;
+    return sslx_aio_get_extra_info(p, name, deflt);
+}
+
+static PyObject *
+proto_fatal_error(sslx_aio_protocol *p, PyObject *args)
+{
+    PyObject *exc;
+    const char *message = "Fatal error on transport";
+    if (!PyArg_ParseTuple(args, "O|s:_fatal_error", &exc, &message))
+        return NULL;
+    if (sslx_aio_fatal_error(p, exc == Py_None ? NULL : exc, message) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+proto_start_shutdown(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    if (sslx_aio_start_shutdown(p) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+proto_abort(sslx_aio_protocol *p, PyObject *args)
+{
+    PyObject *exc = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:_abort", &exc))
+        return NULL;
+    if (sslx_aio_abort(p, exc == Py_None ? NULL : exc) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+void
+sslx_aio_set_app_protocol(sslx_aio_protocol *p, PyObject *app)
+{
+    Py_XSETREF(p->app_protocol, Py_NewRef(app));
+    Py_CLEAR(p->app_get_buffer);
+    Py_CLEAR(p->app_buffer_updated);
+    /* A BufferedProtocol gets the plaintext in its own buffer. */
+    PyObject *buffered = sslx_aio_glue(p, "BufferedProtocol");
+    int is_buffered = buffered ? PyObject_IsInstance(app, buffered) : -1;
+    Py_XDECREF(buffered);
+    if (is_buffered > 0) {
+        p->app_get_buffer = PyObject_GetAttrString(app, "get_buffer");
+        p->app_buffer_updated = p->app_get_buffer
+                                    ? PyObject_GetAttrString(app, "buffer_updated") : NULL;
+        if (p->app_buffer_updated == NULL)
+            Py_CLEAR(p->app_get_buffer);
+    }
+    PyErr_Clear();
+}
+
+static PyObject *
+proto_set_app_protocol(sslx_aio_protocol *p, PyObject *app)
+{
+    sslx_aio_set_app_protocol(p, app);
+    Py_RETURN_NONE;
+}
+
+/* loop.call_soon target of the app's resume_reading(). */
+static PyObject *
+proto_resume(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    int rc = 0;
+    if (p->state == AIO_WRAPPED)
+        rc = sslx_aio_do_read(p);
+    else if (p->state == AIO_FLUSHING)
+        rc = sslx_aio_do_flush(p);
+    else if (p->state == AIO_SHUTDOWN)
+        rc = sslx_aio_do_shutdown(p);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+int
+sslx_aio_resume_reading(sslx_aio_protocol *p)
+{
+    if (!p->app_reading_paused)
+        return 0;
+    p->app_reading_paused = 0;
+    return call_soon_method(p, (PyObject *)p, "_resume_reading_soon", NULL);
+}
+
+static PyObject *
+proto_do_read_soon(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    if (sslx_aio_do_read(p) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef proto_methods[] = {
+    {"connection_made", (PyCFunction)proto_connection_made, METH_O,
+     "Called by the socket transport: start the TLS handshake."},
+    {"connection_lost", (PyCFunction)proto_connection_lost, METH_O,
+     "Called by the socket transport when the connection is gone."},
+    {"get_buffer", (PyCFunction)sslx_aio_get_buffer, METH_O,
+     "A writable buffer for received TLS records."},
+    {"buffer_updated", (PyCFunction)sslx_aio_buffer_updated, METH_O,
+     "nbytes of TLS records were received into the buffer."},
+    {"eof_received", (PyCFunction)proto_eof_received, METH_NOARGS,
+     "The peer closed its side of the TCP stream."},
+    {"pause_writing", (PyCFunction)sslx_aio_pause_writing, METH_NOARGS,
+     "The socket transport's buffer is over its high-water mark."},
+    {"resume_writing", (PyCFunction)sslx_aio_resume_writing, METH_NOARGS,
+     "The socket transport's buffer drained below its low-water mark."},
+    {"_get_extra_info", (PyCFunction)proto_get_extra_info, METH_VARARGS, NULL},
+    {"_fatal_error", (PyCFunction)proto_fatal_error, METH_VARARGS, NULL},
+    {"_start_shutdown", (PyCFunction)proto_start_shutdown, METH_NOARGS, NULL},
+    {"_abort", (PyCFunction)proto_abort, METH_VARARGS, NULL},
+    {"_set_app_protocol", (PyCFunction)proto_set_app_protocol, METH_O, NULL},
+    {"_check_handshake_timeout", (PyCFunction)check_handshake_timeout, METH_NOARGS, NULL},
+    {"_check_shutdown_timeout", (PyCFunction)check_shutdown_timeout, METH_NOARGS, NULL},
+    {"_resume_reading_soon", (PyCFunction)proto_resume, METH_NOARGS, NULL},
+    {"_do_read_soon", (PyCFunction)proto_do_read_soon, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ---- attributes ---- */
+
+static PyObject *
+or_none(PyObject *v)
+{
+    return Py_NewRef(v ? v : Py_None);
+}
+
+#define GETTER(field) \
+    static PyObject *get_##field(sslx_aio_protocol *p, void *c) \
+    { \
+        (void)c; \
+        return or_none(p->field); \
+    }
+GETTER(app_transport)
+GETTER(app_protocol)
+GETTER(sslobj)
+GETTER(sslcontext)
+GETTER(transport)
+GETTER(loop)
+GETTER(extra)
+GETTER(incoming)
+GETTER(outgoing)
+GETTER(waiter)
+GETTER(backlog)
+#undef GETTER
+
+static PyObject *
+get_state(sslx_aio_protocol *p, void *c)
+{
+    (void)c;
+    PyObject *cls = sslx_aio_glue(p, "SSLProtocolState");
+    if (cls == NULL)
+        return NULL;
+    PyObject *v = PyObject_GetAttrString(cls, state_names[p->state]);
+    Py_DECREF(cls);
+    return v;
+}
+
+static PyObject *
+get_write_buffer_size(sslx_aio_protocol *p, void *c)
+{
+    (void)c;
+    return PyLong_FromSsize_t(p->backlog_size);
+}
+
+static PyObject *
+get_server_side(sslx_aio_protocol *p, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(p->server_side);
+}
+
+static PyGetSetDef proto_getset[] = {
+    {"_app_transport", (getter)get_app_transport, NULL, NULL, NULL},
+    {"_app_protocol", (getter)get_app_protocol, NULL, NULL, NULL},
+    {"_sslobj", (getter)get_sslobj, NULL, NULL, NULL},
+    {"_sslcontext", (getter)get_sslcontext, NULL, NULL, NULL},
+    {"_transport", (getter)get_transport, NULL, NULL, NULL},
+    {"_loop", (getter)get_loop, NULL, NULL, NULL},
+    {"_extra", (getter)get_extra, NULL, NULL, NULL},
+    {"_incoming", (getter)get_incoming, NULL, NULL, NULL},
+    {"_outgoing", (getter)get_outgoing, NULL, NULL, NULL},
+    {"_waiter", (getter)get_waiter, NULL, NULL, NULL},
+    {"_write_backlog", (getter)get_backlog, NULL, NULL, NULL},
+    {"_write_buffer_size", (getter)get_write_buffer_size, NULL, NULL, NULL},
+    {"_state", (getter)get_state, NULL, NULL, NULL},
+    {"_server_side", (getter)get_server_side, NULL, NULL, NULL},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+/* ---- construction ---- */
+
+/* A timeout argument: None -> the default, <= 0 -> ValueError. */
+static int
+timeout_arg(PyObject *value, double deflt, const char *name, double *out)
+{
+    if (value == NULL || value == Py_None) {
+        *out = deflt;
+        return 0;
+    }
+    double v = PyFloat_AsDouble(value);
+    if (v == -1.0 && PyErr_Occurred())
+        return -1;
+    if (v <= 0) {
+        PyErr_Format(PyExc_ValueError, "%s should be a positive number, got %R", name, value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static double
+glue_double(sslx_aio_protocol *p, const char *name, double fallback)
+{
+    PyObject *v = sslx_aio_glue(p, name);
+    double d = v ? PyFloat_AsDouble(v) : -1.0;
+    Py_XDECREF(v);
+    if (d == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return fallback;
+    }
+    return d;
+}
+
+/* The TLS connection: the context's wrap_bio() over two sslx MemoryBIOs. */
+static int
+make_connection(sslx_aio_protocol *p, PyObject *hostname)
+{
+    p->incoming = PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type);
+    p->outgoing = p->incoming ? PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type) : NULL;
+    if (p->outgoing == NULL)
+        return -1;
+    PyObject *wrap = PyObject_GetAttrString(p->sslcontext, "wrap_bio");
+    PyObject *args = PyTuple_Pack(2, p->incoming, p->outgoing);
+    PyObject *kw = Py_BuildValue("{s:O,s:O}", "server_side", p->server_side ? Py_True : Py_False,
+                                 "server_hostname", hostname);
+    if (wrap && args && kw)
+        p->sslobj = PyObject_Call(wrap, args, kw);
+    Py_XDECREF(wrap);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    if (p->sslobj == NULL)
+        return -1;
+    if (!PyObject_TypeCheck(p->sslobj, p->st->SSLObject_Type)) {
+        PyErr_SetString(PyExc_TypeError, "wrap_bio() did not return an sslx.SSLObject");
+        return -1;
+    }
+    p->conn = sslx_conn_of(p->sslobj);
+    if (p->conn == NULL)
+        return -1;
+    p->in_bio = ((sslx_memorybio *)p->incoming)->bio;
+    p->out_bio = ((sslx_memorybio *)p->outgoing)->bio;
+    return 0;
+}
+
+static int
+init_limits(sslx_aio_protocol *p)
+{
+    Py_ssize_t read_kb = (Py_ssize_t)glue_double(p, "FLOW_CONTROL_HIGH_WATER_SSL_READ", 256);
+    Py_ssize_t write_kb = (Py_ssize_t)glue_double(p, "FLOW_CONTROL_HIGH_WATER_SSL_WRITE", 512);
+    if (sslx_aio_flow_limits(Py_None, Py_None, read_kb, &p->in_high, &p->in_low) < 0)
+        return -1;
+    return sslx_aio_flow_limits(Py_None, Py_None, write_kb, &p->out_high, &p->out_low);
+}
+
+static PyObject *
+proto_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"loop", "app_protocol", "sslcontext", "waiter", "server_side",
+                             "server_hostname", "call_connection_made",
+                             "ssl_handshake_timeout", "ssl_shutdown_timeout", NULL};
+    PyObject *loop, *app, *ctx, *waiter, *hostname = Py_None;
+    PyObject *hs_timeout = Py_None, *sd_timeout = Py_None;
+    int server_side = 0, call_made = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO|pOpOO:SSLProtocol", kwlist, &loop, &app,
+                                     &ctx, &waiter, &server_side, &hostname, &call_made,
+                                     &hs_timeout, &sd_timeout))
+        return NULL;
+    sslx_state *st = sslx_state_from_type(type);
+    if (st == NULL)
+        return NULL;
+    sslx_aio_protocol *p = (sslx_aio_protocol *)type->tp_alloc(type, 0);
+    if (p == NULL)
+        return NULL;
+    p->st = st;
+    p->server_side = server_side ? 1 : 0;
+    if (timeout_arg(hs_timeout, glue_double(p, "SSL_HANDSHAKE_TIMEOUT", 60.0),
+                    "ssl_handshake_timeout", &p->handshake_timeout) < 0
+        || timeout_arg(sd_timeout, glue_double(p, "SSL_SHUTDOWN_TIMEOUT", 30.0),
+                       "ssl_shutdown_timeout", &p->shutdown_timeout) < 0)
+        goto fail;
+    int has_name = PyObject_IsTrue(hostname);
+    if (has_name < 0)
+        goto fail;
+    PyObject *name = has_name && !server_side ? hostname : Py_None;
+    p->loop = Py_NewRef(loop);
+    p->sslcontext = Py_NewRef(ctx);
+    p->waiter = Py_NewRef(waiter);
+    p->app_state = call_made ? AIO_APP_INIT : AIO_APP_CON_MADE;
+    p->extra = Py_BuildValue("{s:O}", "sslcontext", ctx);
+    p->backlog = PyList_New(0);
+    if (p->extra == NULL || p->backlog == NULL || init_limits(p) < 0)
+        goto fail;
+    sslx_aio_set_app_protocol(p, app);
+    if (make_connection(p, name) < 0)
+        goto fail;
+    p->app_transport = sslx_aio_transport_new(st, p);
+    if (p->app_transport == NULL)
+        goto fail;
+    p->app_transport_created = 1;
+    return (PyObject *)p;
+fail:
+    Py_DECREF(p);
+    return NULL;
+}
+
+static int
+proto_traverse(sslx_aio_protocol *p, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(p));
+    Py_VISIT(p->dict);
+    Py_VISIT(p->loop);
+    Py_VISIT(p->app_protocol);
+    Py_VISIT(p->app_get_buffer);
+    Py_VISIT(p->app_buffer_updated);
+    Py_VISIT(p->sslcontext);
+    Py_VISIT(p->waiter);
+    Py_VISIT(p->transport);
+    Py_VISIT(p->app_transport);
+    Py_VISIT(p->sslobj);
+    Py_VISIT(p->incoming);
+    Py_VISIT(p->outgoing);
+    Py_VISIT(p->extra);
+    Py_VISIT(p->handshake_timer);
+    Py_VISIT(p->shutdown_timer);
+    Py_VISIT(p->backlog);
+    Py_VISIT(p->recv_buffer);
+    return 0;
+}
+
+static int
+proto_clear(sslx_aio_protocol *p)
+{
+    Py_CLEAR(p->dict);
+    Py_CLEAR(p->loop);
+    Py_CLEAR(p->app_protocol);
+    Py_CLEAR(p->app_get_buffer);
+    Py_CLEAR(p->app_buffer_updated);
+    Py_CLEAR(p->sslcontext);
+    Py_CLEAR(p->waiter);
+    Py_CLEAR(p->transport);
+    Py_CLEAR(p->app_transport);
+    p->conn = NULL;
+    p->in_bio = p->out_bio = NULL;
+    Py_CLEAR(p->sslobj);
+    Py_CLEAR(p->incoming);
+    Py_CLEAR(p->outgoing);
+    Py_CLEAR(p->extra);
+    Py_CLEAR(p->handshake_timer);
+    Py_CLEAR(p->shutdown_timer);
+    Py_CLEAR(p->backlog);
+    Py_CLEAR(p->recv_buffer);
+    return 0;
+}
+
+static void
+proto_dealloc(sslx_aio_protocol *p)
+{
+    PyTypeObject *tp = Py_TYPE(p);
+    PyObject_GC_UnTrack(p);
+    if (p->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)p);
+    proto_clear(p);
+    tp->tp_free(p);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+proto_repr(sslx_aio_protocol *p)
+{
+    return PyUnicode_FromFormat("<sslx asyncio SSLProtocol %s at %p>", state_names[p->state],
+                                p);
+}
+
+static PyMemberDef proto_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(sslx_aio_protocol, weakreflist), READONLY,
+     NULL},
+    {"__dictoffset__", T_PYSSIZET, offsetof(sslx_aio_protocol, dict), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot proto_slots[] = {
+    {Py_tp_new, proto_new},
+    {Py_tp_dealloc, proto_dealloc},
+    {Py_tp_traverse, proto_traverse},
+    {Py_tp_clear, proto_clear},
+    {Py_tp_repr, proto_repr},
+    {Py_tp_methods, proto_methods},
+    {Py_tp_getset, proto_getset},
+    {Py_tp_members, proto_members},
+    {Py_tp_doc, "TLS for asyncio's event loops, in C: what asyncio.sslproto.SSLProtocol is "
+                "for an sslx context (sslx._asyncio installs it)."},
+    {0, NULL},
+};
+
+static PyType_Spec proto_spec = {
+    .name = "sslx._sslx.AsyncioSSLProtocol",
+    .basicsize = sizeof(sslx_aio_protocol),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = proto_slots,
+};
+
+/* The protocol type, a C subtype of asyncio.BufferedProtocol (socket
+ * transports check isinstance() to lend it their buffer).  The base has
+ * no instance fields (__slots__ = ()), so sslx's struct follows the
+ * object header; that is checked. */
+static int
+make_protocol_type(PyObject *module, sslx_state *st, PyObject *base)
+{
+    if (!PyType_Check(base) || ((PyTypeObject *)base)->tp_basicsize != sizeof(PyObject)) {
+        PyErr_SetString(PyExc_TypeError, "asyncio.BufferedProtocol has an unexpected layout");
+        return -1;
+    }
+    PyObject *bases = PyTuple_Pack(1, base);
+    if (bases == NULL)
+        return -1;
+    st->AsyncioSSLProtocol_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &proto_spec,
+                                                                            bases);
+    Py_DECREF(bases);
+    if (st->AsyncioSSLProtocol_Type == NULL)
+        return -1;
+    return PyModule_AddObjectRef(module, "AsyncioSSLProtocol",
+                                 (PyObject *)st->AsyncioSSLProtocol_Type);
+}
+
+/* _asyncio_register(glue): sslx._asyncio hands itself over when it binds
+ * to asyncio; the types are made then (their bases are asyncio's). */
+static PyObject *
+asyncio_register(PyObject *module, PyObject *glue)
+{
+    sslx_state *st = sslx_state_from_module(module);
+    Py_XSETREF(st->asyncio_glue, Py_NewRef(glue));
+    if (st->AsyncioSSLProtocol_Type != NULL)
+        Py_RETURN_NONE;
+    PyObject *proto_base = PyObject_GetAttrString(glue, "BufferedProtocol");
+    PyObject *transport_base = proto_base ? PyObject_GetAttrString(glue, "Transport") : NULL;
+    int rc = transport_base ? sslx_aio_transport_make_type(module, st, transport_base) : -1;
+    if (rc == 0)
+        rc = make_protocol_type(module, st, proto_base);
+    Py_XDECREF(proto_base);
+    Py_XDECREF(transport_base);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef asyncio_functions[] = {
+    {"_asyncio_register", asyncio_register, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+sslx_asyncio_protocol_setup(PyObject *module, sslx_state *st)
+{
+    (void)st;
+    return PyModule_AddFunctions(module, asyncio_functions);
+}
