@@ -324,7 +324,13 @@ sslx_aio_abort(sslx_aio_protocol *p, PyObject *exc)
     if (p->transport == NULL)
         return 0;
     PyObject *t = Py_NewRef(p->transport);
+#if PY_VERSION_HEX >= 0x030D0000
     PyObject *r = PyObject_CallMethod(t, "_force_close", "O", exc ? exc : Py_None);
+#else
+    /* Before 3.13 the stdlib aborts the socket transport (dropping exc). */
+    (void)exc;
+    PyObject *r = PyObject_CallMethod(t, "abort", NULL);
+#endif
     Py_DECREF(t);
     Py_XDECREF(r);
     return r ? 0 : -1;
@@ -658,7 +664,6 @@ or_none(PyObject *v)
     }
 GETTER(app_transport)
 GETTER(app_protocol)
-GETTER(sslobj)
 GETTER(sslcontext)
 GETTER(transport)
 GETTER(loop)
@@ -668,6 +673,25 @@ GETTER(outgoing)
 GETTER(waiter)
 GETTER(backlog)
 #undef GETTER
+
+/* _sslobj: the connection's SSLObject.  CPython's tests replace it with a
+ * mock; the replacement is what the attribute then gives, but the
+ * connection stays the one sslx made (the engine is not Python-visible
+ * behaviour that a mock can stand in for). */
+static PyObject *
+get_sslobj_visible(sslx_aio_protocol *p, void *c)
+{
+    (void)c;
+    return or_none(p->sslobj_override ? p->sslobj_override : p->sslobj);
+}
+
+static int
+set_sslobj(sslx_aio_protocol *p, PyObject *value, void *c)
+{
+    (void)c;
+    Py_XSETREF(p->sslobj_override, Py_XNewRef(value));
+    return 0;
+}
 
 static PyObject *
 get_state(sslx_aio_protocol *p, void *c)
@@ -698,7 +722,7 @@ get_server_side(sslx_aio_protocol *p, void *c)
 static PyGetSetDef proto_getset[] = {
     {"_app_transport", (getter)get_app_transport, NULL, NULL, NULL},
     {"_app_protocol", (getter)get_app_protocol, NULL, NULL, NULL},
-    {"_sslobj", (getter)get_sslobj, NULL, NULL, NULL},
+    {"_sslobj", (getter)get_sslobj_visible, (setter)set_sslobj, NULL, NULL},
     {"_sslcontext", (getter)get_sslcontext, NULL, NULL, NULL},
     {"_transport", (getter)get_transport, NULL, NULL, NULL},
     {"_loop", (getter)get_loop, NULL, NULL, NULL},
@@ -854,6 +878,7 @@ proto_traverse(sslx_aio_protocol *p, visitproc visit, void *arg)
     Py_VISIT(p->transport);
     Py_VISIT(p->app_transport);
     Py_VISIT(p->sslobj);
+    Py_VISIT(p->sslobj_override);
     Py_VISIT(p->incoming);
     Py_VISIT(p->outgoing);
     Py_VISIT(p->extra);
@@ -879,6 +904,7 @@ proto_clear(sslx_aio_protocol *p)
     p->conn = NULL;
     p->in_bio = p->out_bio = NULL;
     Py_CLEAR(p->sslobj);
+    Py_CLEAR(p->sslobj_override);
     Py_CLEAR(p->incoming);
     Py_CLEAR(p->outgoing);
     Py_CLEAR(p->extra);

@@ -58,6 +58,7 @@ typedef struct {
     PyObject *transport;            /* the socket transport, or NULL */
     PyObject *app_transport;        /* AsyncioSSLTransport, or NULL */
     PyObject *sslobj;               /* sslx.SSLObject */
+    PyObject *sslobj_override;      /* what `_sslobj` was set to, or NULL */
     sslx_conn *conn;                /* its engine (borrowed from sslobj) */
     PyObject *incoming, *outgoing;  /* sslx MemoryBIOs */
     BIO *in_bio, *out_bio;          /* theirs (borrowed) */
