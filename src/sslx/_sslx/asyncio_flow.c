@@ -3,6 +3,7 @@
  * per record), the app's writes through OpenSSL to the socket transport
  * (one bytes object per write), and flow control both ways with the
  * limits and callbacks of asyncio's sslproto. */
+#include <string.h>
 #include "asyncio_protocol.h"
 
 /* The most a receive asks for (asyncio's SSLProtocol.max_size). */
@@ -13,13 +14,15 @@
 Py_ssize_t
 sslx_aio_write_buffer_size(sslx_aio_protocol *p)
 {
-    return (Py_ssize_t)BIO_ctrl_pending(p->out_bio) + p->backlog_size;
+    sslx_aio_collector *c = p->collector;
+    return (c ? (Py_ssize_t)(c->len + c->spill_len) : 0) + p->backlog_size;
 }
 
 Py_ssize_t
 sslx_aio_read_buffer_size(sslx_aio_protocol *p)
 {
-    return (Py_ssize_t)BIO_ctrl_pending(p->in_bio);
+    sslx_aio_window *w = p->window;
+    return w ? (Py_ssize_t)(w->end - w->start) : 0;
 }
 
 static int
@@ -125,31 +128,102 @@ sslx_aio_control_ssl_reading(sslx_aio_protocol *p)
 
 /* ---- outgoing ---- */
 
+/* The records collected so far as one bytes object (NULL with no
+ * exception when there are none).  Usually the very object OpenSSL wrote
+ * them into; with spilled records, a new one.  Called holding the GIL;
+ * the connection's lock keeps OpenSSL out meanwhile. */
+static PyObject *
+take_outgoing(sslx_aio_protocol *p)
+{
+    sslx_aio_collector *c = p->collector;
+    PyObject *data = NULL;
+    if (c == NULL || c->len + c->spill_len == 0)
+        return NULL;
+    if (sslx_conn_lock_change(p->conn, "the asyncio protocol") < 0)
+        return NULL;
+    if (c->spill_len == 0) {
+        data = p->out_bytes;            /* handed over, shrunk to its records */
+        p->out_bytes = NULL;
+        size_t len = c->len;
+        c->base = NULL;
+        c->len = c->cap = 0;
+        if (_PyBytes_Resize(&data, (Py_ssize_t)len) < 0)
+            data = NULL;
+    } else {
+        data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(c->len + c->spill_len));
+        if (data != NULL) {
+            if (c->len > 0)
+                memcpy(PyBytes_AS_STRING(data), c->base, c->len);
+            memcpy(PyBytes_AS_STRING(data) + c->len, c->spill, c->spill_len);
+            c->len = c->spill_len = 0;  /* out_bytes stays, for the next records */
+        }
+    }
+    sslx_conn_unlock_change(p->conn);
+    return data;
+}
+
+void
+sslx_aio_drop_outgoing(sslx_aio_protocol *p)
+{
+    if (p->collector != NULL && sslx_conn_lock_change(p->conn, "the asyncio protocol") == 0) {
+        p->collector->len = p->collector->spill_len = 0;
+        sslx_conn_unlock_change(p->conn);
+    }
+    PyErr_Clear();
+}
+
+/* Room for the records of `plaintext` bytes in the bytes object OpenSSL
+ * writes into: a TLS record adds at most a header, a tag, padding (CBC)
+ * and an explicit IV; 320 bytes per 16 KiB record is more than any suite
+ * needs, and what does not fit is spilled, not lost. */
+static int
+reserve_outgoing(sslx_aio_protocol *p, size_t plaintext)
+{
+    sslx_aio_collector *c = p->collector;
+    if (c == NULL || c->spill_len > 0)
+        return 0;
+    size_t need = c->len + plaintext + (plaintext / 16384 + 1) * 320;
+    if (need <= c->cap)
+        return 0;
+    if (sslx_conn_lock_change(p->conn, "the asyncio protocol") < 0)
+        return -1;
+    int rc = 0;
+    if (p->out_bytes == NULL) {
+        p->out_bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)need);
+        rc = p->out_bytes ? 0 : -1;
+    } else {
+        size_t grown = 2 * c->cap > need ? 2 * c->cap : need;
+        rc = _PyBytes_Resize(&p->out_bytes, (Py_ssize_t)grown);
+    }
+    if (rc == 0) {
+        c->base = PyBytes_AS_STRING(p->out_bytes);
+        c->cap = (size_t)PyBytes_GET_SIZE(p->out_bytes);
+    } else {
+        c->base = NULL;
+        c->cap = c->len = 0;    /* _PyBytes_Resize failed: out_bytes is gone */
+    }
+    sslx_conn_unlock_change(p->conn);
+    return rc;
+}
+
 /* The records OpenSSL produced, as one bytes object to the socket
  * transport (unless it asked us to pause). */
 int
 sslx_aio_process_outgoing(sslx_aio_protocol *p)
 {
-    size_t pending = BIO_ctrl_pending(p->out_bio);
-    if (!p->ssl_writing_paused && pending > 0 && p->transport != NULL) {
-        if (pending > PY_SSIZE_T_MAX)
-            pending = PY_SSIZE_T_MAX;
-        PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pending);
-        if (data == NULL)
+    if (!p->ssl_writing_paused && p->transport != NULL) {
+        PyObject *data = take_outgoing(p);
+        if (data == NULL && PyErr_Occurred())
             return -1;
-        size_t got = 0;
-        if (BIO_read_ex(p->out_bio, PyBytes_AS_STRING(data), pending, &got) != 1 || got != pending) {
+        if (data != NULL) {
+            PyObject *t = Py_NewRef(p->transport);
+            PyObject *r = PyObject_CallMethod(t, "write", "O", data);
+            Py_DECREF(t);
             Py_DECREF(data);
-            PyErr_SetString(PyExc_RuntimeError, "the outgoing TLS buffer lost bytes");
-            return -1;
+            if (r == NULL)
+                return -1;
+            Py_DECREF(r);
         }
-        PyObject *t = Py_NewRef(p->transport);
-        PyObject *r = PyObject_CallMethod(t, "write", "O", data);
-        Py_DECREF(t);
-        Py_DECREF(data);
-        if (r == NULL)
-            return -1;
-        Py_DECREF(r);
     }
     return sslx_aio_control_app_writing(p);
 }
@@ -162,7 +236,11 @@ seal(sslx_aio_protocol *p, PyObject *data)
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
         return -1;
-    Py_ssize_t n = view.len == 0 ? 0 : sslx_conn_write_nowait(p->conn, view.buf, view.len);
+    Py_ssize_t n = 0;
+    if (view.len > 0 && reserve_outgoing(p, (size_t)view.len) == 0)
+        n = sslx_conn_write_nowait(p->conn, view.buf, view.len);
+    else if (view.len > 0)
+        n = -1;
     PyBuffer_Release(&view);
     return n;
 }
@@ -439,35 +517,107 @@ sslx_aio_do_read(sslx_aio_protocol *p)
 
 /* ---- the socket transport's side ---- */
 
+/* Make the receive buffer's free tail at least RECV_MIN_FREE bytes:
+ * restart it when OpenSSL has read everything, else move the unread
+ * bytes to the front, else grow it (a new bytearray if the old one is
+ * still lent out).  Holding the connection's lock. */
+#define RECV_MIN_FREE (64 * 1024)
+
+static int
+make_room(sslx_aio_protocol *p)
+{
+    sslx_aio_window *w = p->window;
+    if (w->start == w->end)
+        w->start = w->end = 0;
+    size_t cap = (size_t)PyByteArray_GET_SIZE(p->recv_buffer);
+    if (cap - w->end >= RECV_MIN_FREE)
+        return 0;
+    size_t unread = w->end - w->start;
+    if (w->start > 0) {
+        memmove(w->base, w->base + w->start, unread);
+        w->start = 0;
+        w->end = unread;
+    }
+    if (cap - w->end >= RECV_MIN_FREE)
+        return 0;
+    Py_ssize_t grown = (Py_ssize_t)(unread + RECV_BUFFER_SIZE);
+    if (PyByteArray_Resize(p->recv_buffer, grown) < 0) {
+        PyErr_Clear();      /* lent out: move to a new one */
+        PyObject *fresh = PyByteArray_FromStringAndSize(NULL, grown);
+        if (fresh == NULL)
+            return -1;
+        memcpy(PyByteArray_AS_STRING(fresh), w->base, unread);
+        Py_SETREF(p->recv_buffer, fresh);
+    }
+    w->base = PyByteArray_AS_STRING(p->recv_buffer);
+    return 0;
+}
+
+static int
+ensure_recv_buffer(sslx_aio_protocol *p)
+{
+    if (p->recv_buffer != NULL)
+        return 0;
+    p->recv_buffer = PyByteArray_FromStringAndSize(NULL, RECV_BUFFER_SIZE);
+    if (p->recv_buffer == NULL)
+        return -1;
+    p->window->base = PyByteArray_AS_STRING(p->recv_buffer);
+    p->window->start = p->window->end = 0;
+    return 0;
+}
+
+/* get_buffer(sizehint): the free tail of the receive buffer, which the
+ * SSL reads from (asyncio's SSLProtocol, too, always lends all it has). */
 PyObject *
 sslx_aio_get_buffer(sslx_aio_protocol *p, PyObject *arg)
 {
-    (void)arg;  /* asyncio's SSLProtocol, too, always lends its whole buffer */
-    if (p->recv_buffer == NULL) {
-        p->recv_buffer = PyByteArray_FromStringAndSize(NULL, RECV_BUFFER_SIZE);
-        if (p->recv_buffer == NULL)
-            return NULL;
+    (void)arg;
+    if (p->window == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the TLS protocol is closed");
+        return NULL;
     }
-    return PyMemoryView_FromObject(p->recv_buffer);
+    if (sslx_conn_lock_change(p->conn, "get_buffer()") < 0)
+        return NULL;
+    int rc = ensure_recv_buffer(p) < 0 ? -1 : make_room(p);
+    size_t end = p->window->end;
+    sslx_conn_unlock_change(p->conn);
+    if (rc < 0)
+        return NULL;
+    PyObject *whole = PyMemoryView_FromObject(p->recv_buffer);
+    if (whole == NULL || end == 0)
+        return whole;
+    PyObject *from = PyLong_FromSize_t(end);
+    PyObject *slice = from ? PySlice_New(from, NULL, NULL) : NULL;
+    PyObject *tail = slice ? PyObject_GetItem(whole, slice) : NULL;
+    Py_XDECREF(from);
+    Py_XDECREF(slice);
+    Py_DECREF(whole);
+    return tail;
 }
 
+/* buffer_updated(nbytes): that many bytes were received into the tail. */
 PyObject *
 sslx_aio_buffer_updated(sslx_aio_protocol *p, PyObject *arg)
 {
     Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
     if (n == -1 && PyErr_Occurred())
         return NULL;
-    if (p->recv_buffer == NULL || n < 0 || n > PyByteArray_GET_SIZE(p->recv_buffer)) {
-        PyErr_SetString(PyExc_ValueError, "buffer_updated(): nbytes out of range");
+    if (p->window == NULL)
+        Py_RETURN_NONE;     /* closed: nothing to feed */
+    if (sslx_conn_lock_change(p->conn, "buffer_updated()") < 0)
         return NULL;
+    int rc = ensure_recv_buffer(p);
+    size_t room = p->recv_buffer ? (size_t)PyByteArray_GET_SIZE(p->recv_buffer) - p->window->end
+                                 : 0;
+    if (rc == 0 && (n < 0 || (size_t)n > room)) {
+        PyErr_SetString(PyExc_ValueError, "buffer_updated(): nbytes out of range");
+        rc = -1;
     }
-    size_t written = 0;
-    if (n > 0 && (BIO_write_ex(p->in_bio, PyByteArray_AS_STRING(p->recv_buffer), (size_t)n,
-                               &written) != 1 || written != (size_t)n)) {
-        ERR_clear_error();
-        return PyErr_NoMemory();
-    }
-    int rc = 0;
+    if (rc == 0)
+        p->window->end += (size_t)n;
+    sslx_conn_unlock_change(p->conn);
+    if (rc < 0)
+        return NULL;
     switch (p->state) {
     case AIO_DO_HANDSHAKE:
         rc = sslx_aio_do_handshake(p);

@@ -435,7 +435,7 @@ proto_connection_lost(sslx_aio_protocol *p, PyObject *exc)
     if (n > 0 && PyList_SetSlice(p->backlog, 0, n, NULL) < 0)
         return NULL;
     p->backlog_size = 0;
-    (void)BIO_reset(p->out_bio);    /* what was not sent is dropped */
+    sslx_aio_drop_outgoing(p);      /* what was not sent is dropped */
     p->conn_lost++;
     if (p->app_transport != NULL)
         sslx_aio_transport_mark_closed(p->app_transport);
@@ -668,8 +668,6 @@ GETTER(sslcontext)
 GETTER(transport)
 GETTER(loop)
 GETTER(extra)
-GETTER(incoming)
-GETTER(outgoing)
 GETTER(waiter)
 GETTER(backlog)
 #undef GETTER
@@ -727,8 +725,6 @@ static PyGetSetDef proto_getset[] = {
     {"_transport", (getter)get_transport, NULL, NULL, NULL},
     {"_loop", (getter)get_loop, NULL, NULL, NULL},
     {"_extra", (getter)get_extra, NULL, NULL, NULL},
-    {"_incoming", (getter)get_incoming, NULL, NULL, NULL},
-    {"_outgoing", (getter)get_outgoing, NULL, NULL, NULL},
     {"_waiter", (getter)get_waiter, NULL, NULL, NULL},
     {"_write_backlog", (getter)get_backlog, NULL, NULL, NULL},
     {"_write_buffer_size", (getter)get_write_buffer_size, NULL, NULL, NULL},
@@ -772,20 +768,25 @@ glue_double(sslx_aio_protocol *p, const char *name, double fallback)
     return d;
 }
 
-/* The TLS connection: the context's wrap_bio() over two sslx MemoryBIOs. */
+/* The TLS connection: the context's own wrap_bio() (so sslobject_class,
+ * callbacks and sessions behave as anywhere else) over two sslx
+ * MemoryBIOs, whose places the protocol's BIOs then take. */
 static int
 make_connection(sslx_aio_protocol *p, PyObject *hostname)
 {
-    p->incoming = PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type);
-    p->outgoing = p->incoming ? PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type) : NULL;
-    if (p->outgoing == NULL)
-        return -1;
-    PyObject *wrap = PyObject_GetAttrString(p->sslcontext, "wrap_bio");
-    PyObject *args = PyTuple_Pack(2, p->incoming, p->outgoing);
-    PyObject *kw = Py_BuildValue("{s:O,s:O}", "server_side", p->server_side ? Py_True : Py_False,
-                                 "server_hostname", hostname);
-    if (wrap && args && kw)
+    PyObject *incoming = PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type);
+    PyObject *outgoing = incoming ? PyObject_CallNoArgs((PyObject *)p->st->MemoryBIO_Type)
+                                  : NULL;
+    PyObject *wrap = outgoing ? PyObject_GetAttrString(p->sslcontext, "wrap_bio") : NULL;
+    PyObject *args = wrap ? PyTuple_Pack(2, incoming, outgoing) : NULL;
+    PyObject *kw = args ? Py_BuildValue("{s:O,s:O}", "server_side",
+                                        p->server_side ? Py_True : Py_False,
+                                        "server_hostname", hostname)
+                        : NULL;
+    if (kw != NULL)
         p->sslobj = PyObject_Call(wrap, args, kw);
+    Py_XDECREF(incoming);
+    Py_XDECREF(outgoing);
     Py_XDECREF(wrap);
     Py_XDECREF(args);
     Py_XDECREF(kw);
@@ -798,8 +799,21 @@ make_connection(sslx_aio_protocol *p, PyObject *hostname)
     p->conn = sslx_conn_of(p->sslobj);
     if (p->conn == NULL)
         return -1;
-    p->in_bio = ((sslx_memorybio *)p->incoming)->bio;
-    p->out_bio = ((sslx_memorybio *)p->outgoing)->bio;
+    p->window_bio = sslx_aio_window_bio();
+    p->collector_bio = p->window_bio ? sslx_aio_collector_bio() : NULL;
+    if (p->collector_bio == NULL || BIO_up_ref(p->window_bio) != 1
+        || BIO_up_ref(p->collector_bio) != 1) {
+        ERR_clear_error();
+        PyErr_NoMemory();
+        return -1;
+    }
+    p->window = BIO_get_data(p->window_bio);
+    p->collector = BIO_get_data(p->collector_bio);
+    if (sslx_conn_set_bios(p->conn, p->window_bio, p->collector_bio) < 0) {
+        BIO_free(p->window_bio);        /* the references SSL_set_bio did not take */
+        BIO_free(p->collector_bio);
+        return -1;
+    }
     return 0;
 }
 
@@ -879,8 +893,7 @@ proto_traverse(sslx_aio_protocol *p, visitproc visit, void *arg)
     Py_VISIT(p->app_transport);
     Py_VISIT(p->sslobj);
     Py_VISIT(p->sslobj_override);
-    Py_VISIT(p->incoming);
-    Py_VISIT(p->outgoing);
+    Py_VISIT(p->out_bytes);
     Py_VISIT(p->extra);
     Py_VISIT(p->handshake_timer);
     Py_VISIT(p->shutdown_timer);
@@ -901,12 +914,25 @@ proto_clear(sslx_aio_protocol *p)
     Py_CLEAR(p->waiter);
     Py_CLEAR(p->transport);
     Py_CLEAR(p->app_transport);
+    /* The BIOs may outlive the protocol (in an SSLObject the app kept):
+     * they must not point into memory that is about to go. */
+    if (p->window != NULL) {
+        p->window->base = NULL;
+        p->window->start = p->window->end = 0;
+    }
+    if (p->collector != NULL) {
+        p->collector->base = NULL;
+        p->collector->len = p->collector->cap = 0;
+    }
+    p->window = NULL;
+    p->collector = NULL;
+    BIO_free(p->window_bio);
+    BIO_free(p->collector_bio);
+    p->window_bio = p->collector_bio = NULL;
     p->conn = NULL;
-    p->in_bio = p->out_bio = NULL;
+    Py_CLEAR(p->out_bytes);
     Py_CLEAR(p->sslobj);
     Py_CLEAR(p->sslobj_override);
-    Py_CLEAR(p->incoming);
-    Py_CLEAR(p->outgoing);
     Py_CLEAR(p->extra);
     Py_CLEAR(p->handshake_timer);
     Py_CLEAR(p->shutdown_timer);

@@ -27,6 +27,7 @@
 #ifndef SSLX_ASYNCIO_PROTOCOL_H
 #define SSLX_ASYNCIO_PROTOCOL_H
 
+#include "asyncio_bios.h"
 #include "conn.h"
 
 enum sslx_aio_state {
@@ -60,13 +61,18 @@ typedef struct {
     PyObject *sslobj;               /* sslx.SSLObject */
     PyObject *sslobj_override;      /* what `_sslobj` was set to, or NULL */
     sslx_conn *conn;                /* its engine (borrowed from sslobj) */
-    PyObject *incoming, *outgoing;  /* sslx MemoryBIOs */
-    BIO *in_bio, *out_bio;          /* theirs (borrowed) */
+    /* The SSL*'s BIOs (asyncio_bios.c), one reference each, and their
+     * state; the receive buffer the window reads from, and the bytes
+     * object the collector fills (NULL until a write sizes one). */
+    BIO *window_bio, *collector_bio;
+    sslx_aio_window *window;
+    sslx_aio_collector *collector;
+    PyObject *out_bytes;
     PyObject *extra;                /* dict */
     PyObject *handshake_timer, *shutdown_timer;
     PyObject *backlog;              /* list of bytes-like not yet written */
     Py_ssize_t backlog_size;        /* their total length */
-    PyObject *recv_buffer;          /* bytearray get_buffer() lends out */
+    PyObject *recv_buffer;          /* bytearray get_buffer() lends out, or NULL */
     double handshake_timeout, shutdown_timeout;
     Py_ssize_t in_high, in_low, out_high, out_low;
     int state, app_state;
@@ -119,6 +125,8 @@ int sslx_aio_control_app_writing(sslx_aio_protocol *p);
 int sslx_aio_control_ssl_reading(sslx_aio_protocol *p);
 Py_ssize_t sslx_aio_write_buffer_size(sslx_aio_protocol *p);
 Py_ssize_t sslx_aio_read_buffer_size(sslx_aio_protocol *p);
+/* Forget the records not yet handed to the socket transport. */
+void sslx_aio_drop_outgoing(sslx_aio_protocol *p);
 /* Limits as asyncio computes them: high/low may be None; `kb` is the
  * default high-water mark in KiB.  0, or -1 with ValueError. */
 int sslx_aio_flow_limits(PyObject *high, PyObject *low, Py_ssize_t kb, Py_ssize_t *hi,

@@ -235,6 +235,22 @@ fail:
     return -1;
 }
 
+int
+sslx_conn_set_bios(sslx_conn *c, BIO *in, BIO *out)
+{
+    if (c->mode != SSLX_CONN_BIO || c->foreign_in || c->foreign_out || in == out) {
+        PyErr_SetString(PyExc_ValueError, "the connection's BIOs cannot be replaced");
+        return -1;
+    }
+    if (sslx_conn_lock_change(c, "replacing the BIOs") < 0)
+        return -1;
+    SSL_set_bio(c->ssl, in, out);   /* frees the SSL's references to the old ones */
+    c->in_bio = in;
+    c->out_bio = out;
+    sslx_conn_unlock_change(c);
+    return 0;
+}
+
 /* ---- kernel TLS ----
  *
  * Kernel TLS needs OpenSSL's own socket BIO (it hands the keys to the

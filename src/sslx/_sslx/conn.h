@@ -134,6 +134,13 @@ int sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *
  * read/write/write_eof/pending/eof: copied through its methods).  Returns 0, or -1 with an exception set. */
 int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
 
+/* Give a started BIO-mode connection (over sslx MemoryBIOs) two other
+ * BIOs, e.g. asyncio_bios.c's; one reference to each is taken over, as
+ * with SSL_set_bio (`in` and `out` must differ).  The MemoryBIO objects
+ * stay referenced but are no longer read or written.  0, or -1 with an
+ * exception set. */
+int sslx_conn_set_bios(sslx_conn *c, BIO *in, BIO *out);
+
 /* Create the SSL* over socket `fd` (the caller keeps the socket open as
  * long as the connection uses it).  Returns 0, or -1 with an exception. */
 int sslx_conn_start_socket(sslx_conn *c, int fd);
