@@ -794,6 +794,7 @@ read_more_records(sslx_conn *c, op_state *op)
         if (PyErr_Occurred()) {
             ERR_clear_error();
             defer_read_error(c);
+            c->outcome_pending = 1;
             break;
         }
         if (op->ssl_err == SSL_ERROR_NONE) {
@@ -802,11 +803,13 @@ read_more_records(sslx_conn *c, op_state *op)
         }
         if (op->ssl_err == SSL_ERROR_WANT_READ || op->ssl_err == SSL_ERROR_WANT_WRITE
             || op->ssl_err == SSL_ERROR_ZERO_RETURN) {
+            c->outcome_pending = op->ssl_err == SSL_ERROR_ZERO_RETURN;
             ERR_clear_error();
             break;
         }
         raise_op_error(c, op);
         defer_read_error(c);
+        c->outcome_pending = 1;
         break;
     }
     op->buf = base;
@@ -889,6 +892,7 @@ conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int suppress_
     }
     if (op_begin(c, &op) < 0)
         return -1;
+    c->outcome_pending = 0;     /* this read reports it */
     Py_ssize_t result;
     if (raise_deferred_read_error(c)) {
         result = read_failure(c, op.ssl, SSL_ERROR_SSL, suppress_ragged);

@@ -106,6 +106,11 @@ typedef struct sslx_conn {
      * buffer when OpenSSL failed returns those bytes; the failure (an
      * exception instance) is kept here and raised by the next read. */
     PyObject *deferred_read_error;
+    /* BIO mode: a read that returned bytes also met the end of the stream
+     * (close_notify) or kept an error for the next read: pending()
+     * counts that outcome as one byte, so that loops reading while
+     * pending() > 0 (uvloop's) call read() once more and see it. */
+    unsigned char outcome_pending;
     PyObject *view;     /* BORROWED: its `_sslobj` view (connview.c) or NULL */
     /* The first SSLEOFError the connection raised: later reads, writes
      * and handshakes raise it again (OpenSSL versions differ in what they

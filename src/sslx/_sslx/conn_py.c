@@ -144,7 +144,9 @@ static PyObject *
 pending_of(sslx_conn *c, void *arg)
 {
     (void)arg;
-    return PyLong_FromLong(SSL_pending(c->ssl));
+    /* An end of stream or error a read has still to report counts as one
+     * byte (conn.h, outcome_pending). */
+    return PyLong_FromLong(SSL_pending(c->ssl) + (c->outcome_pending ? 1 : 0));
 }
 
 PyObject *
