@@ -6,7 +6,11 @@
 #include <string.h>
 #include "asyncio_protocol.h"
 
-/* The most a receive asks for (asyncio's SSLProtocol.max_size). */
+/* The receive buffer starts small (handshakes and small messages need
+ * no more, and a connection costs no large allocation) and grows to the
+ * most a receive asks for in asyncio's SSLProtocol (max_size) once a
+ * receive has filled all it was lent. */
+#define RECV_BUFFER_FIRST (32 * 1024)
 #define RECV_BUFFER_SIZE (256 * 1024)
 
 /* ---- buffer sizes and limits ---- */
@@ -517,20 +521,21 @@ sslx_aio_do_read(sslx_aio_protocol *p)
 
 /* ---- the socket transport's side ---- */
 
-/* Make the receive buffer's free tail at least RECV_MIN_FREE bytes:
- * restart it when OpenSSL has read everything, else move the unread
- * bytes to the front, else grow it (a new bytearray if the old one is
- * still lent out).  Holding the connection's lock. */
-#define RECV_MIN_FREE (64 * 1024)
-
+/* Make the receive buffer's free tail big enough: restart it when
+ * OpenSSL has read everything, else move the unread bytes to the front,
+ * else grow it (a new bytearray if the old one is still lent out).  The
+ * tail wanted is a quarter of the full size once receives fill what they
+ * are lent, else what the first buffer has.  Holding the connection's
+ * lock. */
 static int
 make_room(sslx_aio_protocol *p)
 {
     sslx_aio_window *w = p->window;
+    size_t min_free = p->recv_filled ? RECV_BUFFER_SIZE / 4 : RECV_BUFFER_FIRST / 2;
     if (w->start == w->end)
         w->start = w->end = 0;
     size_t cap = (size_t)PyByteArray_GET_SIZE(p->recv_buffer);
-    if (cap - w->end >= RECV_MIN_FREE)
+    if (cap - w->end >= min_free && !(p->recv_filled && cap < RECV_BUFFER_SIZE))
         return 0;
     size_t unread = w->end - w->start;
     if (w->start > 0) {
@@ -538,9 +543,10 @@ make_room(sslx_aio_protocol *p)
         w->start = 0;
         w->end = unread;
     }
-    if (cap - w->end >= RECV_MIN_FREE)
+    if (cap - w->end >= min_free && !(p->recv_filled && cap < RECV_BUFFER_SIZE))
         return 0;
-    Py_ssize_t grown = (Py_ssize_t)(unread + RECV_BUFFER_SIZE);
+    Py_ssize_t grown = (Py_ssize_t)(unread + (p->recv_filled ? RECV_BUFFER_SIZE
+                                                               : RECV_BUFFER_FIRST));
     if (PyByteArray_Resize(p->recv_buffer, grown) < 0) {
         PyErr_Clear();      /* lent out: move to a new one */
         PyObject *fresh = PyByteArray_FromStringAndSize(NULL, grown);
@@ -558,7 +564,7 @@ ensure_recv_buffer(sslx_aio_protocol *p)
 {
     if (p->recv_buffer != NULL)
         return 0;
-    p->recv_buffer = PyByteArray_FromStringAndSize(NULL, RECV_BUFFER_SIZE);
+    p->recv_buffer = PyByteArray_FromStringAndSize(NULL, RECV_BUFFER_FIRST);
     if (p->recv_buffer == NULL)
         return -1;
     p->window->base = PyByteArray_AS_STRING(p->recv_buffer);
@@ -580,6 +586,8 @@ sslx_aio_get_buffer(sslx_aio_protocol *p, PyObject *arg)
         return NULL;
     int rc = ensure_recv_buffer(p) < 0 ? -1 : make_room(p);
     size_t end = p->window->end;
+    if (rc == 0)
+        p->recv_lent = (size_t)PyByteArray_GET_SIZE(p->recv_buffer) - end;
     sslx_conn_unlock_change(p->conn);
     if (rc < 0)
         return NULL;
@@ -613,8 +621,11 @@ sslx_aio_buffer_updated(sslx_aio_protocol *p, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, "buffer_updated(): nbytes out of range");
         rc = -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
         p->window->end += (size_t)n;
+        if ((size_t)n == p->recv_lent)
+            p->recv_filled = 1;     /* more was waiting: grow the buffer */
+    }
     sslx_conn_unlock_change(p->conn);
     if (rc < 0)
         return NULL;

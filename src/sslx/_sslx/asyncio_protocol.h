@@ -73,6 +73,8 @@ typedef struct {
     PyObject *backlog;              /* list of bytes-like not yet written */
     Py_ssize_t backlog_size;        /* their total length */
     PyObject *recv_buffer;          /* bytearray get_buffer() lends out, or NULL */
+    size_t recv_lent;               /* the size of the tail last lent out */
+    unsigned char recv_filled;      /* a receive filled it: use the full size */
     double handshake_timeout, shutdown_timeout;
     Py_ssize_t in_high, in_low, out_high, out_low;
     int state, app_state;
