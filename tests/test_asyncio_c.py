@@ -547,7 +547,12 @@ def test_connection_lost_clean(mod, certs, loop_name):
     client_exc, server_exc, client_events, server_events = run(loop_name, main)
     assert client_exc is None and server_exc is None
     assert client_events[0] == "made" and client_events[-1] == "lost"
-    assert server_events == ["made", "eof", "lost"]
+    if mod is stdlib_ssl and loop_name == "default" and not PY311:
+        # asyncio 3.10's TLS layer does not pass close_notify on as EOF;
+        # sslx's gives 3.11+'s behaviour on 3.10 too (docs/features/asyncio.md).
+        assert server_events == ["made", "lost"]
+    else:
+        assert server_events == ["made", "eof", "lost"]
 
 
 def test_many_concurrent_connections(mod, certs, loop_name):

@@ -508,11 +508,30 @@ def build_parser():
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="rates per second of process CPU time (steady on a busy machine) "
                          "or of elapsed time (default: %(default)s)")
+    ap.add_argument("--malloc", choices=("pinned", "default"), default="pinned",
+                    help="pinned: glibc's malloc keeps large blocks (fixed thresholds), so "
+                         "every case runs in the same allocator state; default: leave it "
+                         "(default: %(default)s)")
     ap.add_argument("--json", metavar="FILE",
                     help="also write the results as JSON to FILE (default: not written)")
     ap.add_argument("--png", metavar="FILE",
                     help="also draw a chart to FILE; needs matplotlib (default: not drawn)")
     return ap
+
+
+def pin_malloc():
+    """Keep glibc's malloc from giving large blocks back to the system and
+    mapping them anew (its thresholds otherwise move with what ran before:
+    plain asyncio streams, whose receives allocate 256 KiB, ran at half the
+    speed or twice it depending on which case came first).  Every case then
+    runs in the same state.  False where this is not glibc."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 4 << 20) and mallopt(M_TRIM_THRESHOLD, 64 << 20))
 
 
 def main(argv=None):
@@ -521,6 +540,7 @@ def main(argv=None):
     from sslx.cli import CliError, EXIT_USAGE, private_directory, stop_signals
     args = build_parser().parse_args(argv)
     CLOCK["name"] = args.clock
+    pinned = args.malloc == "pinned" and pin_malloc()
     rounds = args.rounds or (3 if args.quick else 5)
     cases = [c for c in CASES if not args.only or any(o.lower() in c.lower() for o in args.only)]
     if not cases:
@@ -537,9 +557,9 @@ def main(argv=None):
         results = measure(cases, rounds, args.quick, certs, ref)
     for name, entry in results.items():
         entry["reference"] = CASES[name][5]
-    print("sslx benchmarks on %s, Python %s, %s; %d rounds, medians; %s clock" % (
+    print("sslx benchmarks on %s, Python %s, %s; %d rounds, medians; %s clock; malloc %s" % (
         platform.machine(), platform.python_version(), stdlib_ssl.OPENSSL_VERSION, rounds,
-        args.clock))
+        args.clock, "pinned" if pinned else "default"))
     print(table(results, with_c=ref is not None))
     ceilings = bench_asyncio.ceiling_table(results)
     if ceilings:
