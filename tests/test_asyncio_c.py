@@ -723,3 +723,83 @@ def test_gil_is_released_during_an_asyncio_handshake(tmp_path):
     installed, inside = _gil_ticks(tmp_path, SSLX_ASYNCIO="0", SSLX_NO_STDLIB_BIO="1")
     assert not installed and len(inside) == 5
     assert sorted(inside)[2] <= 1, inside
+
+
+def test_second_close_lets_go_of_the_protocol(mod, certs):
+    """An app protocol that keeps its transport makes a cycle; as with the
+    stdlib, closing the transport once more after the connection ended
+    breaks it, so the context goes without the cycle collector."""
+    server_ctx, client_ctx = contexts(mod, certs)
+
+    async def main():
+        async def closer(reader, writer):
+            writer.write(b"O")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(closer, "127.0.0.1", 0, ssl=server_ctx)
+        port = server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        tr, proto = await loop.create_connection(Recorder, "127.0.0.1", port, ssl=client_ctx,
+                                                 server_hostname="localhost")
+        await proto.lost
+        tr.close()
+        server.close()
+        await server.wait_closed()
+
+    gc.collect()
+    gc.disable()
+    try:
+        run("default", main)
+        ref = weakref.ref(client_ctx)
+        del client_ctx
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_data_received_feeds_the_protocol_too(certs):
+    """Transports that do not lend buffers call data_received(); the C
+    protocol takes the records that way too."""
+    server_ctx, client_ctx = contexts(sslx, certs)
+
+    async def main():
+        server, port = await echo_server(server_ctx)
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        app = Recorder()
+        proto = sslx._sslx.AsyncioSSLProtocol(loop, app, client_ctx, waiter,
+                                              server_hostname="localhost")
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+        class Relay:
+            """Stands for a socket transport, over a plain stream."""
+
+            def write(self, data):
+                writer.write(data)
+
+            def __getattr__(self, name):
+                return getattr(writer.transport, name)
+
+        proto.connection_made(Relay())
+
+        async def pump():
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                proto.data_received(data)
+
+        task = asyncio.ensure_future(pump())
+        await waiter
+        app.transport.write(b"through data_received")
+        while len(app.data) < 21:
+            await asyncio.sleep(0.01)
+        got = bytes(app.data)
+        task.cancel()
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return got
+
+    assert run("default", main) == b"through data_received"

@@ -12,6 +12,7 @@ outcome differs for a documented reason are listed in DIFFERENCES.
 """
 import argparse
 import collections
+import importlib.util
 import os
 import sys
 
@@ -42,6 +43,9 @@ def main():
     grand = {impl: collections.Counter() for impl in impls}
     failures = []
     for module in MODULES:
+        if importlib.util.find_spec(module) is None:
+            print("%-44s %37s" % (module.rsplit(".", 1)[1], "not in this Python's test suite"))
+            continue
         runs = {impl: run(impl, args.patterns, args.timeout, module) for impl in impls}
         tallies = {impl: tally(res) for impl, (res, _) in runs.items()}
         classes = sorted(set().union(*[set(t) for t in tallies.values()]))

@@ -603,6 +603,24 @@ sslx_aio_get_buffer(sslx_aio_protocol *p, PyObject *arg)
     return tail;
 }
 
+/* What the state makes of bytes that arrived. */
+static int
+received(sslx_aio_protocol *p)
+{
+    switch (p->state) {
+    case AIO_DO_HANDSHAKE:
+        return sslx_aio_do_handshake(p);
+    case AIO_WRAPPED:
+        return sslx_aio_do_read(p);
+    case AIO_FLUSHING:
+        return sslx_aio_do_flush(p);
+    case AIO_SHUTDOWN:
+        return sslx_aio_do_shutdown(p);
+    default:
+        return 0;
+    }
+}
+
 /* buffer_updated(nbytes): that many bytes were received into the tail. */
 PyObject *
 sslx_aio_buffer_updated(sslx_aio_protocol *p, PyObject *arg)
@@ -627,22 +645,38 @@ sslx_aio_buffer_updated(sslx_aio_protocol *p, PyObject *arg)
             p->recv_filled = 1;     /* more was waiting: grow the buffer */
     }
     sslx_conn_unlock_change(p->conn);
-    if (rc < 0)
+    if (rc < 0 || received(p) < 0)
         return NULL;
-    switch (p->state) {
-    case AIO_DO_HANDSHAKE:
-        rc = sslx_aio_do_handshake(p);
-        break;
-    case AIO_WRAPPED:
-        rc = sslx_aio_do_read(p);
-        break;
-    case AIO_FLUSHING:
-        rc = sslx_aio_do_flush(p);
-        break;
-    case AIO_SHUTDOWN:
-        rc = sslx_aio_do_shutdown(p);
-        break;
+    Py_RETURN_NONE;
+}
+
+/* data_received(data): for a socket transport that does not lend buffers
+ * (CPython 3.10's tests call it); the bytes are copied in. */
+PyObject *
+sslx_aio_data_received(sslx_aio_protocol *p, PyObject *data)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    int rc = 0;
+    for (Py_ssize_t offset = 0; rc == 0 && offset < view.len && p->window != NULL;) {
+        if (sslx_conn_lock_change(p->conn, "data_received()") < 0) {
+            rc = -1;
+            break;
+        }
+        rc = ensure_recv_buffer(p) < 0 ? -1 : make_room(p);
+        if (rc == 0) {
+            size_t room = (size_t)PyByteArray_GET_SIZE(p->recv_buffer) - p->window->end;
+            size_t n = (size_t)(view.len - offset) < room ? (size_t)(view.len - offset) : room;
+            memcpy(p->window->base + p->window->end, (char *)view.buf + offset, n);
+            p->window->end += n;
+            offset += (Py_ssize_t)n;
+        }
+        sslx_conn_unlock_change(p->conn);
+        if (rc == 0)
+            rc = received(p);
     }
+    PyBuffer_Release(&view);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;

@@ -383,13 +383,23 @@ sslx_aio_do_flush(sslx_aio_protocol *p)
     return sslx_aio_do_shutdown(p);
 }
 
+/* After a clean shutdown the socket transport is closed, which first
+ * flushes its buffer: a peer that does not read would hold that up for
+ * ever, so the shutdown timeout stays (or starts, when the peer began the
+ * shutdown) until connection_lost(), as in CPython 3.14's sslproto. */
 static int
 on_shutdown_complete(sslx_aio_protocol *p, PyObject *exc)
 {
-    if (cancel_timer(&p->shutdown_timer) < 0)
-        return -1;
-    if (exc != NULL)
+    if (exc != NULL) {
+        if (cancel_timer(&p->shutdown_timer) < 0)
+            return -1;
         return sslx_aio_fatal_error(p, exc, "Fatal error on transport");
+    }
+    if (p->shutdown_timer == NULL) {
+        p->shutdown_timer = call_later(p, p->shutdown_timeout, "_check_shutdown_timeout");
+        if (p->shutdown_timer == NULL)
+            return -1;
+    }
     if (p->transport == NULL)
         return 0;
     return call_soon_method(p, p->transport, "close", NULL);
@@ -630,6 +640,8 @@ static PyMethodDef proto_methods[] = {
      "A writable buffer for received TLS records."},
     {"buffer_updated", (PyCFunction)sslx_aio_buffer_updated, METH_O,
      "nbytes of TLS records were received into the buffer."},
+    {"data_received", (PyCFunction)sslx_aio_data_received, METH_O,
+     "TLS records received (from a transport that does not lend buffers)."},
     {"eof_received", (PyCFunction)proto_eof_received, METH_NOARGS,
      "The peer closed its side of the TCP stream."},
     {"pause_writing", (PyCFunction)sslx_aio_pause_writing, METH_NOARGS,

@@ -136,6 +136,7 @@ int sslx_aio_flow_limits(PyObject *high, PyObject *low, Py_ssize_t kb, Py_ssize_
 /* The socket transport's BufferedProtocol side. */
 PyObject *sslx_aio_get_buffer(sslx_aio_protocol *p, PyObject *arg);
 PyObject *sslx_aio_buffer_updated(sslx_aio_protocol *p, PyObject *arg);
+PyObject *sslx_aio_data_received(sslx_aio_protocol *p, PyObject *data);
 PyObject *sslx_aio_pause_writing(sslx_aio_protocol *p, PyObject *unused);
 PyObject *sslx_aio_resume_writing(sslx_aio_protocol *p, PyObject *unused);
 /* The app's pause_reading/resume_reading. */

@@ -32,11 +32,30 @@ none_or_null(int rc)
     Py_RETURN_NONE;
 }
 
+/* A transport closed a second time lets go of its protocol (as the
+ * stdlib's does, which breaks the cycle app protocol -> transport ->
+ * protocol -> app protocol); what needs the protocol fails after that,
+ * with the stdlib's exception class. */
+static PyObject *
+detached(void)
+{
+    PyErr_SetString(PyExc_AttributeError,
+                    "the transport was closed twice and let go of its TLS protocol");
+    return NULL;
+}
+
+#define NEEDS_PROTOCOL(t) \
+    do { \
+        if ((t)->proto == NULL) \
+            return detached(); \
+    } while (0)
+
 /* ---- information ---- */
 
 static PyObject *
 tr_get_extra_info(transport *t, PyObject *args, PyObject *kwds)
 {
+    NEEDS_PROTOCOL(t);
     static char *kwlist[] = {"name", "default", NULL};
     PyObject *name, *deflt = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:get_extra_info", kwlist, &name, &deflt))
@@ -47,6 +66,7 @@ tr_get_extra_info(transport *t, PyObject *args, PyObject *kwds)
 static PyObject *
 tr_set_protocol(transport *t, PyObject *protocol)
 {
+    NEEDS_PROTOCOL(t);
     sslx_aio_set_app_protocol(t->proto, protocol);
     Py_RETURN_NONE;
 }
@@ -54,15 +74,21 @@ tr_set_protocol(transport *t, PyObject *protocol)
 static PyObject *
 tr_get_protocol(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return Py_NewRef(t->proto->app_protocol ? t->proto->app_protocol : Py_None);
 }
 
+/* Closing: closed here, or the socket transport under it is closing
+ * (CPython 3.14's sslproto answers so too). */
 static PyObject *
 tr_is_closing(transport *t, PyObject *unused)
 {
     (void)unused;
-    return PyBool_FromLong(t->closed);
+    PyObject *below = t->proto ? t->proto->transport : NULL;
+    if (t->closed || below == NULL)
+        return PyBool_FromLong(t->closed);
+    return PyObject_CallMethod(below, "is_closing", NULL);
 }
 
 /* ---- closing ---- */
@@ -71,8 +97,10 @@ static PyObject *
 tr_close(transport *t, PyObject *unused)
 {
     (void)unused;
-    if (t->closed)
+    if (t->closed) {
+        Py_CLEAR(t->proto);
         Py_RETURN_NONE;
+    }
     t->closed = 1;
     return none_or_null(sslx_aio_start_shutdown(t->proto));
 }
@@ -80,6 +108,7 @@ tr_close(transport *t, PyObject *unused)
 static PyObject *
 tr_force_close(transport *t, PyObject *exc)
 {
+    NEEDS_PROTOCOL(t);
     t->closed = 1;
     return none_or_null(sslx_aio_abort(t->proto, exc == Py_None ? NULL : exc));
 }
@@ -112,6 +141,7 @@ tr_finalize(PyObject *self)
 static PyObject *
 tr_is_reading(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return PyBool_FromLong(!t->proto->app_reading_paused);
 }
@@ -119,6 +149,7 @@ tr_is_reading(transport *t, PyObject *unused)
 static PyObject *
 tr_pause_reading(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     sslx_aio_pause_reading(t->proto);
     Py_RETURN_NONE;
@@ -127,6 +158,7 @@ tr_pause_reading(transport *t, PyObject *unused)
 static PyObject *
 tr_resume_reading(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return none_or_null(sslx_aio_resume_reading(t->proto));
 }
@@ -144,6 +176,7 @@ parse_limits(PyObject *args, PyObject *kwds, const char *fmt, PyObject **high, P
 static PyObject *
 tr_set_write_buffer_limits(transport *t, PyObject *args, PyObject *kwds)
 {
+    NEEDS_PROTOCOL(t);
     PyObject *high, *low;
     sslx_aio_protocol *p = t->proto;
     if (parse_limits(args, kwds, "|OO:set_write_buffer_limits", &high, &low) < 0
@@ -155,6 +188,7 @@ tr_set_write_buffer_limits(transport *t, PyObject *args, PyObject *kwds)
 static PyObject *
 tr_set_read_buffer_limits(transport *t, PyObject *args, PyObject *kwds)
 {
+    NEEDS_PROTOCOL(t);
     PyObject *high, *low;
     sslx_aio_protocol *p = t->proto;
     if (parse_limits(args, kwds, "|OO:set_read_buffer_limits", &high, &low) < 0
@@ -166,6 +200,7 @@ tr_set_read_buffer_limits(transport *t, PyObject *args, PyObject *kwds)
 static PyObject *
 tr_get_write_buffer_limits(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return Py_BuildValue("(nn)", t->proto->out_low, t->proto->out_high);
 }
@@ -173,6 +208,7 @@ tr_get_write_buffer_limits(transport *t, PyObject *unused)
 static PyObject *
 tr_get_read_buffer_limits(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return Py_BuildValue("(nn)", t->proto->in_low, t->proto->in_high);
 }
@@ -180,6 +216,7 @@ tr_get_read_buffer_limits(transport *t, PyObject *unused)
 static PyObject *
 tr_get_write_buffer_size(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return PyLong_FromSsize_t(sslx_aio_write_buffer_size(t->proto));
 }
@@ -187,6 +224,7 @@ tr_get_write_buffer_size(transport *t, PyObject *unused)
 static PyObject *
 tr_get_read_buffer_size(transport *t, PyObject *unused)
 {
+    NEEDS_PROTOCOL(t);
     (void)unused;
     return PyLong_FromSsize_t(sslx_aio_read_buffer_size(t->proto));
 }
@@ -196,6 +234,7 @@ tr_get_read_buffer_size(transport *t, PyObject *unused)
 static PyObject *
 tr_write(transport *t, PyObject *data)
 {
+    NEEDS_PROTOCOL(t);
     if (!PyBytes_Check(data) && !PyByteArray_Check(data) && !PyMemoryView_Check(data)) {
         PyErr_Format(PyExc_TypeError, "data: expecting a bytes-like instance, got %s",
                      Py_TYPE(data)->tp_name);
@@ -212,6 +251,7 @@ tr_write(transport *t, PyObject *data)
 static PyObject *
 tr_writelines(transport *t, PyObject *list_of_data)
 {
+    NEEDS_PROTOCOL(t);
     return none_or_null(sslx_aio_write_appdata(t->proto, list_of_data, 0));
 }
 
@@ -237,6 +277,7 @@ tr_can_write_eof(transport *t, PyObject *unused)
 static PyObject *
 tr_test_append_write_backlog(transport *t, PyObject *data)
 {
+    NEEDS_PROTOCOL(t);
     Py_ssize_t len = PyObject_Length(data);
     if (len < 0 || PyList_Append(t->proto->backlog, data) < 0)
         return NULL;
@@ -303,6 +344,7 @@ tr_set_closed(transport *t, PyObject *value, void *c)
 static PyObject *
 tr_get_protocol_paused(transport *t, void *c)
 {
+    NEEDS_PROTOCOL(t);
     (void)c;
     return PyBool_FromLong(t->proto->app_writing_paused);
 }
@@ -311,7 +353,7 @@ static PyObject *
 tr_get_ssl_protocol(transport *t, void *c)
 {
     (void)c;
-    return Py_NewRef((PyObject *)t->proto);
+    return Py_NewRef(t->proto ? (PyObject *)t->proto : Py_None);
 }
 
 static PyObject *
