@@ -97,6 +97,8 @@ typedef struct {
 } sslx_aio_transport;
 
 /* ---- asyncio_protocol.c ---- */
+extern const char *sslx_aio_state_names[];     /* by enum sslx_aio_state */
+extern PyMethodDef sslx_aio_protocol_methods[];
 int sslx_aio_check_state(sslx_aio_protocol *p, int new_state);
 int sslx_aio_set_state(sslx_aio_protocol *p, int new_state);
 int sslx_aio_do_handshake(sslx_aio_protocol *p);
