@@ -6,6 +6,7 @@ installed)."""
 import asyncio
 import gc
 import os
+import socket
 import ssl as stdlib_ssl
 import subprocess
 import sys
@@ -803,3 +804,42 @@ def test_data_received_feeds_the_protocol_too(certs):
         return got
 
     assert run("default", main) == b"through data_received"
+
+
+class _CountingSocket(socket.socket):
+    """Counts the sends asyncio's socket transport makes through it."""
+
+    def send(self, data, *flags):
+        self.sends = getattr(self, "sends", 0) + 1
+        return super().send(data, *flags)
+
+
+def test_first_write_goes_out_with_the_last_handshake_flight(mod, certs):
+    """sslx's C protocol holds the client's Finished until the end of the
+    loop iteration that completed the handshake, so a write made as soon
+    as open_connection() returns leaves in the same send: two sends in all
+    (ClientHello; Finished and the data), where asyncio's layer makes
+    three.  The held bytes are not in get_write_buffer_size()."""
+    server_ctx, client_ctx = contexts(mod, certs)
+
+    async def main():
+        server, port = await echo_server(server_ctx)
+        loop = asyncio.get_running_loop()
+        sock = _CountingSocket()
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock, ssl=client_ctx,
+                                                       server_hostname="localhost")
+        size = writer.transport.get_write_buffer_size()
+        writer.write(b"e")
+        echoed = await reader.readexactly(1)
+        sends = sock.sends
+        writer.close()
+        await writer.wait_closed()
+        server.close()
+        await server.wait_closed()
+        return size, echoed, sends
+
+    size, echoed, sends = run("default", main)
+    assert size == 0 and echoed == b"e"
+    assert sends == (2 if mod is sslx else 3)

@@ -19,7 +19,8 @@ Py_ssize_t
 sslx_aio_write_buffer_size(sslx_aio_protocol *p)
 {
     sslx_aio_collector *c = p->collector;
-    return (c ? (Py_ssize_t)(c->len + c->spill_len) : 0) + p->backlog_size;
+    Py_ssize_t held = c ? (Py_ssize_t)(c->len + c->spill_len) - p->deferred_out : 0;
+    return (held > 0 ? held : 0) + p->backlog_size;
 }
 
 Py_ssize_t
@@ -145,6 +146,7 @@ take_outgoing(sslx_aio_protocol *p)
         return NULL;
     if (sslx_conn_lock_change(p->conn, "the asyncio protocol") < 0)
         return NULL;
+    p->deferred_out = 0;
     if (c->spill_len == 0) {
         data = p->out_bytes;            /* handed over, shrunk to its records */
         p->out_bytes = NULL;
@@ -169,6 +171,7 @@ take_outgoing(sslx_aio_protocol *p)
 void
 sslx_aio_drop_outgoing(sslx_aio_protocol *p)
 {
+    p->deferred_out = 0;
     if (p->collector != NULL && sslx_conn_lock_change(p->conn, "the asyncio protocol") == 0) {
         p->collector->len = p->collector->spill_len = 0;
         sslx_conn_unlock_change(p->conn);
@@ -510,9 +513,10 @@ sslx_aio_do_read(sslx_aio_protocol *p)
         rc = p->app_get_buffer ? read_buffered(p, &eof) : read_copied(p, &eof);
         if (rc == 0 && eof)
             rc = sslx_aio_call_eof_received(p) < 0 ? -1 : sslx_aio_start_shutdown(p);
-        if (rc == 0)
-            rc = PyList_GET_SIZE(p->backlog) ? sslx_aio_do_write(p)
-                                             : sslx_aio_process_outgoing(p);
+        if (rc == 0 && PyList_GET_SIZE(p->backlog))
+            rc = sslx_aio_do_write(p);
+        else if (rc == 0)
+            rc = p->defer_flush ? sslx_aio_flush_soon(p) : sslx_aio_process_outgoing(p);
     }
     if (rc == 0)
         rc = sslx_aio_control_ssl_reading(p);

@@ -311,7 +311,15 @@ on_handshake_complete(sslx_aio_protocol *p, PyObject *exc)
     }
     if (wakeup_waiter(p, NULL) < 0)
         return -1;
-    return sslx_aio_do_read(p);
+    /* The handshake's last flight (a client's Finished, a server's
+     * tickets) waits for the end of this loop iteration: what the app
+     * writes once woken (open_connection returning, the server's
+     * handler starting) then goes out in the same send, and the peer
+     * wakes up once instead of twice. */
+    p->defer_flush = 1;
+    rc = sslx_aio_do_read(p);
+    p->defer_flush = 0;
+    return rc;
 }
 
 /* ---- shutdown ---- */
@@ -622,6 +630,31 @@ sslx_aio_resume_reading(sslx_aio_protocol *p)
     return call_soon_method(p, (PyObject *)p, "_resume_reading_soon", NULL);
 }
 
+/* loop.call_soon target of a deferred flush (on_handshake_complete). */
+static PyObject *
+proto_flush_soon(sslx_aio_protocol *p, PyObject *unused)
+{
+    (void)unused;
+    p->flush_scheduled = 0;
+    p->deferred_out = 0;
+    if (p->transport == NULL || p->state == AIO_UNWRAPPED)
+        Py_RETURN_NONE;
+    if (sslx_aio_process_outgoing(p) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+int
+sslx_aio_flush_soon(sslx_aio_protocol *p)
+{
+    sslx_aio_collector *c = p->collector;
+    p->deferred_out = c ? (Py_ssize_t)(c->len + c->spill_len) : 0;
+    if (p->flush_scheduled)
+        return 0;
+    p->flush_scheduled = 1;
+    return call_soon_method(p, (PyObject *)p, "_flush_soon", NULL);
+}
+
 static PyObject *
 proto_do_read_soon(sslx_aio_protocol *p, PyObject *unused)
 {
@@ -657,6 +690,7 @@ PyMethodDef sslx_aio_protocol_methods[] = {
     {"_check_shutdown_timeout", (PyCFunction)check_shutdown_timeout, METH_NOARGS, NULL},
     {"_resume_reading_soon", (PyCFunction)proto_resume, METH_NOARGS, NULL},
     {"_do_read_soon", (PyCFunction)proto_do_read_soon, METH_NOARGS, NULL},
+    {"_flush_soon", (PyCFunction)proto_flush_soon, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

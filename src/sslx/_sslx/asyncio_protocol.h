@@ -84,6 +84,12 @@ typedef struct {
     unsigned char ssl_writing_paused, ssl_reading_paused;
     unsigned char app_reading_paused, app_writing_paused;
     unsigned char eof_received;
+    unsigned char defer_flush;      /* records wait for _flush_soon (handshake end) */
+    unsigned char flush_scheduled;  /* _flush_soon is scheduled */
+    /* Bytes of the handshake's last flight held for _flush_soon: the
+     * stdlib has already handed them to the socket transport at that
+     * point, so get_write_buffer_size() does not count them. */
+    Py_ssize_t deferred_out;
 } sslx_aio_protocol;
 
 typedef struct {
@@ -104,6 +110,9 @@ int sslx_aio_set_state(sslx_aio_protocol *p, int new_state);
 int sslx_aio_do_handshake(sslx_aio_protocol *p);
 int sslx_aio_start_shutdown(sslx_aio_protocol *p);
 int sslx_aio_do_flush(sslx_aio_protocol *p);
+/* Hand the collected records to the socket transport at the end of this
+ * loop iteration (once, however often asked). */
+int sslx_aio_flush_soon(sslx_aio_protocol *p);
 int sslx_aio_do_shutdown(sslx_aio_protocol *p);
 /* Force the socket transport closed with `exc` (may be NULL: None). */
 int sslx_aio_abort(sslx_aio_protocol *p, PyObject *exc);
