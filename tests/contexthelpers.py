@@ -29,9 +29,33 @@ def quiet(func, *args, **kwargs):
         return func(*args, **kwargs)
 
 
+# Some distributions (Debian among them) build CPython with
+# --with-ssl-default-suites=openssl: the stdlib's contexts then keep
+# OpenSSL's cipher list and set no minimum version.  sslx keeps upstream
+# CPython's defaults on every interpreter (docs/differences.md), so on such a
+# build the stdlib's contexts are given upstream's defaults before they are
+# compared with sslx's.
+UPSTREAM_CIPHERS = sslx._DEFAULT_CIPHERS
+STDLIB_HAS_UPSTREAM_DEFAULTS = stdlib_ssl._DEFAULT_CIPHERS == UPSTREAM_CIPHERS
+FLEXIBLE_PROTOCOLS = {stdlib_ssl.PROTOCOL_TLS, stdlib_ssl.PROTOCOL_TLS_CLIENT,
+                      stdlib_ssl.PROTOCOL_TLS_SERVER}
+
+
+def with_upstream_defaults(ctx):
+    """`ctx`, a fresh stdlib context, as upstream CPython would have made it
+    (unchanged on an upstream build)."""
+    if not STDLIB_HAS_UPSTREAM_DEFAULTS:
+        ctx.set_ciphers(UPSTREAM_CIPHERS)
+        if ctx.protocol in FLEXIBLE_PROTOCOLS:
+            ctx.minimum_version = stdlib_ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
 def both(stdlib_ssl, protocol_name):
-    """A context of each module for the same protocol."""
-    return (quiet(stdlib_ssl.SSLContext, getattr(stdlib_ssl, protocol_name)),
+    """A context of each module for the same protocol (the stdlib's with
+    upstream's defaults, see above)."""
+    return (with_upstream_defaults(quiet(stdlib_ssl.SSLContext,
+                                         getattr(stdlib_ssl, protocol_name))),
             quiet(sslx.SSLContext, getattr(sslx, protocol_name)))
 
 

@@ -10,13 +10,15 @@ each test runs the same operation on the stdlib's ssl and on sslx and
 compares the outcomes.
 """
 import gc
+import sysconfig
 import threading
 import weakref
 
 import pytest
 
 import sslx
-from contexthelpers import PROTOCOL_NAMES, both, outcome
+from contexthelpers import (PROTOCOL_NAMES, STDLIB_HAS_UPSTREAM_DEFAULTS, UPSTREAM_CIPHERS, both,
+                            outcome)
 from memhelpers import MemoryPair, make_contexts
 
 
@@ -41,6 +43,15 @@ def settings(ctx):
 def test_fresh_context_matches_stdlib(stdlib_ssl, name):
     std, ours = both(stdlib_ssl, name)
     assert settings(ours) == settings(std)
+
+
+def test_defaults_are_upstream_cpythons():
+    """sslx's default cipher string is upstream CPython's; an interpreter
+    built without --with-ssl-default-suites carries the same one."""
+    assert UPSTREAM_CIPHERS.startswith("@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:")
+    if "--with-ssl-default-suites" not in (sysconfig.get_config_var("CONFIG_ARGS") or ""):
+        assert STDLIB_HAS_UPSTREAM_DEFAULTS
+    assert sslx.SSLContext(sslx.PROTOCOL_TLS_CLIENT).minimum_version == sslx.TLSVersion.TLSv1_2
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)

@@ -3,10 +3,12 @@ rules of wrap_socket() and wrap_bio(), the class each makes, and the
 per-connection setup (post-handshake authentication).
 """
 import socket
+import sys
 
 import pytest
 
 import sslx
+from contexthelpers import outcome
 from memhelpers import handshake_errors, make_contexts
 
 
@@ -18,8 +20,14 @@ def test_wrap_validation(client, server):
         client.wrap_bio(bio_in, bio_out)
     with pytest.raises(ValueError, match="only be specified in client mode"):
         server.wrap_bio(bio_in, bio_out, server_side=True, server_hostname="x")
-    with pytest.raises(sslx.SSLError, match="PROTOCOL_TLS_CLIENT"):
-        client.wrap_bio(bio_in, bio_out, server_side=True)
+    # Before 3.14 the side comes first in wrap_bio(); from 3.14 the
+    # stdlib's argument checks do (check_hostname wants a name).
+    if sys.version_info >= (3, 14):
+        with pytest.raises(ValueError, match="check_hostname requires server_hostname"):
+            client.wrap_bio(bio_in, bio_out, server_side=True)
+    else:
+        with pytest.raises(sslx.SSLError, match="PROTOCOL_TLS_CLIENT"):
+            client.wrap_bio(bio_in, bio_out, server_side=True)
     with socket.socket() as sock:
         with pytest.raises(ValueError, match="check_hostname requires server_hostname"):
             client.wrap_socket(sock)
@@ -27,6 +35,40 @@ def test_wrap_validation(client, server):
             client.wrap_socket(sock, server_hostname="")
         with pytest.raises(ValueError, match="only be specified in client mode"):
             server.wrap_socket(sock, server_side=True, server_hostname="x")
+
+
+@pytest.mark.parametrize("check_hostname", [True, False])
+@pytest.mark.parametrize("kind", ["socket", "bio"])
+def test_server_side_on_a_client_context_like_stdlib(stdlib_ssl, kind, check_hostname):
+    """Which check speaks first for a server side on a client context
+    (check_hostname's ValueError or the side's SSLError) is the stdlib's."""
+    results = []
+    for mod in (stdlib_ssl, sslx):
+        ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = check_hostname
+        with socket.socket() as sock:
+            if kind == "socket":
+                result = outcome(ctx.wrap_socket, sock, server_side=True)[0]
+            else:
+                result = outcome(ctx.wrap_bio, mod.MemoryBIO(), mod.MemoryBIO(),
+                                 server_side=True)[0]
+        results.append(result if isinstance(result, type) else "returned")
+    assert results[1] == results[0]
+
+
+def test_server_side_on_a_client_context_refused_at_accept(stdlib_ssl):
+    """A listening socket wrapped on the wrong side learns it when a
+    connection arrives: accept() raises SSLError, as the stdlib's does."""
+    for mod in (stdlib_ssl, sslx):
+        ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        with ctx.wrap_socket(socket.socket(), server_side=True) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            listener.settimeout(10)
+            with socket.create_connection(listener.getsockname(), timeout=10):
+                with pytest.raises(mod.SSLError, match="Cannot create a server socket"):
+                    listener.accept()
 
 
 def test_wrap_session_type(client):

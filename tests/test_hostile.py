@@ -341,7 +341,7 @@ CASES = [
     ("verify_mode-none-with-check_hostname", "ValueError",
      lambda m, f: setattr(client_ctx(m, f), "verify_mode", m.CERT_NONE)),
     ("options-str", "TypeError", lambda m, f: setattr(client_ctx(m, f), "options", "x")),
-    ("options-negative", since((3, 12), "OverflowError", (R, None)), lambda m, f: setattr(client_ctx(m, f), "options", -1)),
+    ("options-negative", since((3, 14), "ValueError", since((3, 12), "OverflowError", (R, None))), lambda m, f: setattr(client_ctx(m, f), "options", -1)),
     ("verify_flags-str", "TypeError", lambda m, f: setattr(client_ctx(m, f), "verify_flags", "x")),
     ("verify_flags-negative", (R, None),
      lambda m, f: setattr(client_ctx(m, f), "verify_flags", -1)),
@@ -574,14 +574,15 @@ CASES = [
 DEVIATIONS = [
     ("ctx-protocol-huge", "ValueError", "OverflowError", lambda m, f: m.SSLContext(2**70),
      "sslx calls any out-of-range protocol invalid (test_context.test_bad_protocol)"),
-    ("wrap_bio-hostname-missing", "ValueError", "returned",
+    ("wrap_bio-hostname-missing", "ValueError", since((3, 14), "ValueError", "returned"),
      lambda m, f: client_ctx(m, f).wrap_bio(m.MemoryBIO(), m.MemoryBIO()),
      "sslx checks check_hostname/server_hostname in wrap_bio() as wrap_socket() does; "
-     "the stdlib defers to the handshake"),
-    ("wrap_bio-server-with-hostname", "ValueError", "returned",
+     "the stdlib deferred to the handshake before 3.14"),
+    ("wrap_bio-server-with-hostname", "ValueError", since((3, 14), "ValueError", "returned"),
      lambda m, f: server_ctx(m, f).wrap_bio(m.MemoryBIO(), m.MemoryBIO(), server_side=True,
                                             server_hostname="x"),
-     "as wrap_socket(): a server-side object with a server_hostname is refused"),
+     "as wrap_socket(): a server-side object with a server_hostname is refused (the "
+     "stdlib too from 3.14)"),
     ("sock-getpeercert-closed", "OSError", "AttributeError",
      lambda m, f: on_closed_socket(m, f, lambda s: s.getpeercert()),
      "the stdlib trips over its own None (AttributeError); sslx reports ENOTCONN"),
@@ -674,24 +675,29 @@ def test_known_deviation(files, socket_outcomes, name, mine, theirs, fn, why):
 
 def _battery_growth_here(f):
     """KiB the RSS of this process grows by over 15 rounds of every quick
-    case, after 3 rounds of warm-up."""
+    case, after 3 rounds of warm-up: the smaller growth of two such windows
+    in a row (a leak grows both; a one-time cache or arena filled in the
+    first, as seen with CPython 3.15 on OpenSSL 3.6, does not)."""
     def rss_kib():
         with open("/proc/self/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
 
+    def rounds(n):
+        for _ in range(n):
+            for fn in quick:
+                observe(fn, sslx, f)
+        gc.collect()
+
     quick = [fn for name, _, fn in CASES if not _is_socket_case(name)]
-    for _ in range(3):                  # warm up caches and arenas
-        for fn in quick:
-            observe(fn, sslx, f)
-    gc.collect()
-    before = rss_kib()
-    for _ in range(15):
-        for fn in quick:
-            observe(fn, sslx, f)
-    gc.collect()
-    return rss_kib() - before
+    rounds(3)                           # warm up caches and arenas
+    growth = []
+    for _ in range(2):
+        before = rss_kib()
+        rounds(15)
+        growth.append(rss_kib() - before)
+    return min(growth)
 
 
 def test_battery_does_not_leak(files):

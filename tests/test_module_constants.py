@@ -7,6 +7,7 @@ import ssl as stdlib
 import pytest
 
 import sslx
+from contexthelpers import STDLIB_HAS_UPSTREAM_DEFAULTS, UPSTREAM_CIPHERS
 
 CONSTANT_PREFIXES = ("CERT_", "VERIFY_", "PROTOCOL_", "OP_", "HAS_", "ALERT_DESCRIPTION_",
                      "SSL_ERROR_", "OPENSSL_VERSION", "HOSTFLAG_")
@@ -30,7 +31,12 @@ def test_channel_binding_and_pem_markers():
     assert sslx.CHANNEL_BINDING_TYPES == stdlib.CHANNEL_BINDING_TYPES
     assert sslx.PEM_HEADER == stdlib.PEM_HEADER
     assert sslx.PEM_FOOTER == stdlib.PEM_FOOTER
-    assert sslx._DEFAULT_CIPHERS == stdlib._DEFAULT_CIPHERS
+    # A distribution may build CPython with its own default cipher string
+    # (Debian: --with-ssl-default-suites=openssl); sslx keeps upstream's.
+    if STDLIB_HAS_UPSTREAM_DEFAULTS:
+        assert sslx._DEFAULT_CIPHERS == stdlib._DEFAULT_CIPHERS
+    assert sslx._DEFAULT_CIPHERS == UPSTREAM_CIPHERS
+    assert sslx._DEFAULT_CIPHERS.startswith("@SECLEVEL=2:ECDH+AESGCM:")
 
 
 def test_openssl_version_is_the_linked_library():

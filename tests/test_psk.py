@@ -17,6 +17,7 @@ import weakref
 import pytest
 
 import sslx
+from contexthelpers import with_upstream_defaults
 from memhelpers import MemoryPair, handshake_errors
 from sockhelpers import ThreadedServer, recv_exactly
 
@@ -41,6 +42,8 @@ def contexts(mod, version, client_cb=None, server_cb=None, hint=None, ciphers="P
     client.verify_mode = mod.CERT_NONE
     server = mod.SSLContext(mod.PROTOCOL_TLS_SERVER)
     for ctx in (client, server):
+        if mod is stdlib:
+            with_upstream_defaults(ctx)     # a distribution's own ciphers may allow PSK
         ctx.minimum_version = ctx.maximum_version = getattr(mod.TLSVersion, version)
         if ciphers:
             ctx.set_ciphers(ciphers)
@@ -86,6 +89,17 @@ def unraisable(monkeypatch):
 
 def unraisable_types(seen):
     return [type(u.exc_value) for u in seen]
+
+
+def from_psk_callback(report, callback=None):
+    """Whether an unraisable report is a PSK callback's (`callback`'s, if
+    given): the callback is the report's object before 3.14; from 3.14
+    (PyErr_FormatUnraisable) the object is None and the message names it."""
+    if sys.version_info < (3, 14):
+        return report.object is not None and (callback is None or report.object is callback)
+    message = report.err_msg or ""
+    return (report.object is None and "PSK" in message
+            and (callback is None or repr(callback) in message))
 
 
 # ---- module constant ----
@@ -249,10 +263,12 @@ def test_client_declines_with_empty_key(version, unraisable):
 
 def test_tls12_wrong_key_reason():
     """The server notices a wrong key as a bad record MAC (as with the
-    stdlib, whose reason the comparison above checks on 3.13)."""
+    stdlib, whose reason the comparison above checks on 3.13); OpenSSL's
+    record layer names it its own failure from 3.2."""
     out = memory_handshake(sslx, *contexts(sslx, TLS12, lambda h: ("id", b"\x01"),
                                            lambda i: KEY))
-    assert out.server.reason == "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+    assert out.server.reason == ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+                                 if sslx.OPENSSL_VERSION_INFO < (3, 2) else "RECORD_LAYER_FAILURE")
 
 
 def test_tls12_rejected_identity_reason():
@@ -275,7 +291,7 @@ def test_callback_exception_is_reported_and_fails(version, side, unraisable):
 
     assert_same_failure_as_stdlib(make, version)
     assert ZeroDivisionError in unraisable_types(unraisable)
-    assert all(u.object is raise_zero_division for u in unraisable
+    assert all(from_psk_callback(u, raise_zero_division) for u in unraisable
                if isinstance(u.exc_value, ZeroDivisionError))
 
 
@@ -297,7 +313,7 @@ def test_client_callback_bad_result(version, name, unraisable):
     sslx reports TypeError.  The handshake fails the same way."""
     result = BAD_CLIENT_RESULTS[name]
     assert_same_failure_as_stdlib(lambda mod: (lambda h: result, lambda i: KEY), version)
-    ours = [u for u in unraisable if u.object is not None]
+    ours = [u for u in unraisable if from_psk_callback(u)]
     assert ours and all(isinstance(u.exc_value, (TypeError, SystemError)) for u in ours)
     if not STDLIB_HAS_PSK:
         assert unraisable_types(unraisable) == [TypeError]
@@ -733,5 +749,12 @@ def test_message_callback_exception_survives_psk_callbacks(mod):
                     lambda i: (calls.append("server"), KEY)[1])
     c._msg_callback = s._msg_callback = failing_trace
     out = memory_handshake(mod, c, s)
-    assert isinstance(out.client, KeyError) and isinstance(out.server, KeyError)
+    if mod is stdlib and sys.version_info >= (3, 15):
+        # From 3.15 the stdlib calls the PSK callback with the KeyError
+        # still pending, which turns it into an unraisable report (with a
+        # SystemError) and the handshake into an SSLError: an accident of
+        # its C code that sslx does not reproduce (docs/differences.md).
+        assert isinstance(out.client, stdlib.SSLError)
+    else:
+        assert isinstance(out.client, KeyError) and isinstance(out.server, KeyError)
     assert calls == ["client", "server"]

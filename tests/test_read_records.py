@@ -124,6 +124,12 @@ def test_close_notify_after_data(certs):
     assert outcomes["sslx+stdlib-bio"] == outcomes["stdlib"]
 
 
+# The reason OpenSSL gives for a damaged record: from 3.2 its new record
+# layer reports the failure as its own (last on the error queue).
+BAD_RECORD_REASON = ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC" if sslx.OPENSSL_VERSION_INFO < (3, 2)
+                     else "RECORD_LAYER_FAILURE")
+
+
 def corrupt_last_record(pair):
     """Two records from the client; the second one's tag is damaged."""
     pair.client.write(b"good" * 1000)
@@ -140,7 +146,7 @@ def test_error_after_data_is_raised_by_the_next_read(certs):
         corrupt_last_record(pair)
         chunks, end = read_all(mod, pair.server, 1 << 20)
         outcomes[variant] = (b"".join(chunks), end)
-    assert outcomes["stdlib"] == (b"good" * 1000, ("SSLError", "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"))
+    assert outcomes["stdlib"] == (b"good" * 1000, ("SSLError", BAD_RECORD_REASON))
     assert outcomes["sslx"] == outcomes["stdlib"]
     assert outcomes["sslx+stdlib-bio"] == outcomes["stdlib"]
 
@@ -152,7 +158,7 @@ def test_error_after_data_into_a_buffer(certs):
     assert pair.server.read(len(buf), buf) == 4000
     with pytest.raises(mod.SSLError) as info:
         pair.server.read(len(buf), buf)
-    assert info.value.reason == "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+    assert info.value.reason == BAD_RECORD_REASON
     assert info.value.__traceback__ is not None
 
 

@@ -138,6 +138,10 @@ PEM_FOOTER = "-----END CERTIFICATE-----"
 socket_error = OSError  # the stdlib keeps this alias for old code
 
 _ssl = _sslx  # the stdlib's name for its C module (test_ssl uses ssl._ssl)
+_SSLContext = _sslx._SSLContext  # the stdlib's name for its C context type
+
+# Constants the stdlib's ssl module has from `socket` (typeshed declares them).
+from socket import SOCK_STREAM, SOL_SOCKET, SO_TYPE  # noqa: E402,F401
 
 
 class _ASN1Object(_namedtuple("_ASN1Object", "nid shortname longname oid")):

@@ -92,8 +92,6 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
-    if (sslx_context_check_side(context, server_side) < 0)
-        return -1;
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(context));
     if (server_hostname != NULL && server_hostname != Py_None) {
         PyObject *alabel = hostname_to_alabel(server_hostname);
@@ -153,6 +151,10 @@ create_ssl(sslx_conn *c)
         PyErr_SetString(PyExc_ValueError, "connection is already started");
         return -1;
     }
+    /* As the stdlib: a side the context cannot take is refused when the
+     * connection starts (an unconnected socket's at connect()). */
+    if (sslx_context_check_side(c->context, c->server_side) < 0)
+        return -1;
     c->ssl = sslx_context_new_ssl(c->context, c->server_side, c->server_hostname);
     if (c->ssl == NULL)
         return -1;

@@ -69,7 +69,10 @@ sslx_context_check_wrap(sslx_context *self, int for_socket, int server_side,
         PyErr_SetString(PyExc_ValueError, "session can only be specified in client mode");
         return -1;
     }
-    if (!server_side && self->check_hostname && !has_hostname) {
+    /* The stdlib's socket rule asks for a name on either side; sslx's own
+     * rule for wrap_bio() before 3.14 only on the client side (a server
+     * side there meets the stdlib's "Cannot create a server socket"). */
+    if ((socket_rules || !server_side) && self->check_hostname && !has_hostname) {
         PyErr_SetString(PyExc_ValueError, "check_hostname requires server_hostname");
         return -1;
     }
@@ -116,10 +119,15 @@ sslx_context_wrap_bio(sslx_context *self, PyObject *args, PyObject *kwds)
                                                    &incoming, &outgoing, &server_side,
                                                    &hostname, &session))
         return NULL;
-    /* The stdlib refuses the wrong side at once here; for sockets only
-     * when the connection starts (the engine's check). */
-    if (sslx_context_check_side(self, server_side) < 0
-        || sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0)
+    /* The stdlib refuses the wrong side at once here (for sockets only
+     * when the connection starts: the engine's check); from 3.14 after its
+     * Python-level argument checks. */
+    int rc = PY_VERSION_HEX >= 0x030E0000
+                 ? (sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0
+                    || sslx_context_check_side(self, server_side) < 0)
+                 : (sslx_context_check_side(self, server_side) < 0
+                    || sslx_context_check_wrap(self, 0, server_side, hostname, session) < 0);
+    if (rc)
         return NULL;
     int failed;
     PyObject *cls = connection_class(self, self->sslobject_class, "sslobject_class", &failed);

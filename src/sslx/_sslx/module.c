@@ -48,6 +48,21 @@ sslx_refuse_delete(PyObject *value, const char *type_name, const char *attr)
     return -1;
 }
 
+/* From 3.14 Python names the count for an exact list, tuple or dict. */
+static void
+raise_too_many_values(PyObject *obj)
+{
+    Py_ssize_t n = -1;
+    if (PY_VERSION_HEX >= 0x030E0000) {
+        if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj) || PyDict_CheckExact(obj))
+            n = PyObject_Size(obj);
+    }
+    if (n >= 0)
+        PyErr_Format(PyExc_ValueError, "too many values to unpack (expected 2, got %zd)", n);
+    else
+        PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
+}
+
 int
 sslx_unpack_pair(PyObject *obj, PyObject **first, PyObject **second)
 {
@@ -71,7 +86,7 @@ sslx_unpack_pair(PyObject *obj, PyObject **first, PyObject **second)
             PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %d)",
                          got);
         else if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
+            raise_too_many_values(obj);
         for (int i = 0; i < got; i++)
             Py_DECREF(items[i]);
         return -1;

@@ -273,6 +273,11 @@ sslsocket_dealloc(PyObject *self)
     /* A static _socket.socket (3.10, 3.11) does not release the reference
      * every heap-type instance holds on its type; a heap one (3.12+) does. */
     int base_decrefs_type = PyType_HasFeature(raw, Py_TPFLAGS_HEAPTYPE);
+    /* A GC-aware base dealloc (3.12+) expects a tracked object, as
+     * CPython's subtype_dealloc hands it one: it calls the finalizer
+     * machinery again (a no-op now, but a debug build asserts tracking). */
+    if (PyType_IS_GC(raw))
+        PyObject_GC_Track(self);
     raw->tp_dealloc(self);
     if (!base_decrefs_type)
         Py_DECREF(tp);
