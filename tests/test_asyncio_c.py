@@ -843,3 +843,97 @@ def test_first_write_goes_out_with_the_last_handshake_flight(mod, certs):
     size, echoed, sends = run("default", main)
     assert size == 0 and echoed == b"e"
     assert sends == (2 if mod is sslx else 3)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14),
+                    reason="before 3.14 asyncio's socket transport keeps itself in a cycle "
+                           "through its read callback, whichever TLS layer is over it")
+def test_failed_verification_leaves_no_cycles(mod, certs, other_ca, tmp_path, monkeypatch):
+    """What CPython's test_create_connection_ssl_failed_certificate_no_cycles
+    (gh-159049) checks, without patching asyncio's SSLProtocol (which sslx's
+    C protocol does not call into): once the client's verification fails,
+    its socket transport (and the server's) goes without the cycle
+    collector."""
+    server_ctx, _ = contexts(mod, certs)
+    client_ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    other = tmp_path / "other.pem"
+    other_ca.cert_pem.write_to_path(str(other))
+    client_ctx.load_verify_locations(str(other))
+    made = []
+
+    class Remembered(asyncio.selector_events._SelectorSocketTransport):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    async def main():
+        server, port = await echo_server(server_ctx)
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(asyncio.selector_events, "_SelectorSocketTransport", Remembered)
+        try:
+            await loop.create_connection(asyncio.Protocol, "127.0.0.1", port,
+                                         ssl=client_ctx, server_hostname="localhost")
+        except stdlib_ssl.SSLCertVerificationError as exc:
+            failed = type(exc)
+        finally:
+            monkeypatch.undo()
+            server.close()
+            await server.wait_closed()
+        return failed
+
+    gc.collect()
+    gc.disable()
+    try:
+        assert run("default", main) is stdlib_ssl.SSLCertVerificationError
+        # The client's socket transport and the server's one.
+        assert len(made) == 2
+        assert [r() for r in made] == [None, None]
+    finally:
+        gc.enable()
+
+
+class _BrokenSocket(socket.socket):
+    """Sends until `broken` is set, then fails as a closed peer does."""
+
+    def send(self, data, *flags):
+        if getattr(self, "broken", False):
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().send(data, *flags)
+
+
+def test_send_failure_loses_the_connection(certs):
+    """gh-118950, which CPython's test_connection_lost_when_busy checks with
+    a mocked SSLObject (sslx's C protocol does not run a mock's handshake):
+    when the socket transport's send fails, the app's connection is lost,
+    so the next drain() raises ConnectionResetError (and later ones the
+    send's error).  asyncio's own layer does the same only from that fix on
+    (3.11-3.13's carries on as if nothing happened), so sslx alone here."""
+    server_ctx, client_ctx = contexts(sslx, certs)
+
+    async def main():
+        server, port = await echo_server(server_ctx)
+        loop = asyncio.get_running_loop()
+        sock = _BrokenSocket()
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock, ssl=client_ctx,
+                                                       server_hostname="localhost")
+        writer.write(b"e")
+        await reader.readexactly(1)
+        sock.broken = True
+        outcomes = []
+        for _ in range(3):
+            try:
+                writer.write(b"x")
+                await writer.drain()
+                outcomes.append(None)
+            except OSError as exc:
+                outcomes.append(type(exc))
+        closing = writer.transport.is_closing()
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return outcomes, closing
+
+    outcomes, closing = run("default", main)
+    assert outcomes == [None, ConnectionResetError, BrokenPipeError] and closing
