@@ -223,3 +223,7 @@ del _name
 # Swap sslx's objects into the stdlib's `ssl` module and back (a thin
 # attribute-swapping layer, see _inject.py).
 from sslx._inject import extract_from_ssl, inject_into_ssl  # noqa: E402,F401
+
+# asyncio builds TLS connections over sslx contexts with sslx's C protocol
+# (sslx/_asyncio.py says how; SSLX_ASYNCIO=0 turns it off).
+from sslx import _asyncio  # noqa: E402,F401

@@ -19,7 +19,6 @@ private temporary directory, removed at exit; files are written only where
 --json and --png say.
 """
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import sys
 import threading
 import time
 
+from sslx import bench_asyncio
 from sslx._memorypair import MemoryPair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,43 +156,6 @@ def case_bulk_socket(mod, certs, megabytes):
     return total / elapsed / 1e6
 
 
-def case_asyncio_streams(mod, certs, megabytes):
-    server_ctx, client_ctx = contexts(mod, certs)
-    total = megabytes * 1024 * 1024
-
-    async def handle(reader, writer):
-        got = 0
-        while got < total:
-            data = await reader.read(65536)
-            if not data:
-                break
-            got += len(data)
-        writer.write(b"k")
-        await writer.drain()
-        writer.close()
-
-    async def main():
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
-        port = server.sockets[0].getsockname()[1]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_ctx,
-                                                       server_hostname="localhost")
-        chunk = b"z" * 65536
-        t0 = clock()
-        sent = 0
-        while sent < total:
-            writer.write(chunk)
-            await writer.drain()
-            sent += len(chunk)
-        await reader.readexactly(1)
-        elapsed = clock() - t0
-        writer.close()
-        server.close()
-        await server.wait_closed()
-        return total / elapsed / 1e6
-
-    return asyncio.run(asyncio.wait_for(main(), 120))
-
-
 # ---------------------------------------------------------------- contexts
 
 def case_create_default_context(mod, certs, n):
@@ -316,9 +279,20 @@ CASES = {
     "handshake TLS1.3 (MemoryBIO)": (case_handshake_memory, 1000, 200, "hs/s", True, "handshake"),
     "bulk (MemoryBIO)": (case_bulk_memory, 1024, 64, "MB/s", True, "bulk"),
     "bulk (loopback socket)": (case_bulk_socket, 512, 64, "MB/s", True, None),
-    "asyncio streams": (case_asyncio_streams, 256, 32, "MB/s", True, None),
     "RSS per idle connection pair": (case_rss_per_connection, 2000, 500, "KiB", False, "rss"),
 }
+
+# The asyncio cases on each event loop, and the parts of their one-core
+# ceilings (bench_asyncio.py): the same cases without TLS ("plain": run once
+# per round, not per module) and AES-256-GCM in C (the reference program
+# only).
+CASES.update({name: (func, amount, quick, unit, True, None) for name, (func, amount, quick, unit)
+              in bench_asyncio.cases(clock).items()})
+PLAIN_CASES = bench_asyncio.plain_parts(clock)
+CASES.update({name: (func, amount, quick, unit, True, None) for name, (func, amount, quick, unit)
+              in PLAIN_CASES.items()})
+REFERENCE_ONLY = {"AES-256-GCM (raw EVP)"}
+CASES["AES-256-GCM (raw EVP)"] = (None, 4096, 1024, "MB/s", True, "aesgcm")
 
 
 START = time.perf_counter()
@@ -342,12 +316,17 @@ def measure(cases, rounds, quick, certs, ref):
         func, amount, quick_amount, unit, higher, ref_kind = CASES[name]
         amount = quick_amount if quick else amount
         entry = {"unit": unit, "higher_is_better": higher, "samples": {}, "errors": {}}
+        case_modules = modules
+        if name in PLAIN_CASES:
+            case_modules = {"plain": None}
+        elif name in REFERENCE_ONLY:
+            case_modules = {}
         # A memory sample is steadier and slower to take than a timing.
         n_rounds = min(rounds, 3) if func is case_rss_per_connection else rounds
         if func is not case_rss_per_connection:
             # An untimed first run per module: lazy initialisation inside
             # OpenSSL and the interpreter is not part of the work measured.
-            for label, mod in modules.items():
+            for label, mod in case_modules.items():
                 progress("%s: %s warm-up" % (name, label))
                 try:
                     func(mod, certs, max(1, quick_amount // 10))
@@ -356,7 +335,7 @@ def measure(cases, rounds, quick, certs, ref):
         for r in range(n_rounds):
             # Alternate who goes first, so drift in the machine's load
             # does not always favour the same module.
-            order = list(modules.items())
+            order = list(case_modules.items())
             if r % 2:
                 order.reverse()
             for label, mod in order:
@@ -406,6 +385,8 @@ def ratio(entry, a, b):
 
 
 def verdict(entry):
+    if "plain" in entry["median"]:
+        return "(no TLS: ceiling part)"
     r = ratio(entry, "sslx", "stdlib")
     if r is None:
         return "n/a"
@@ -435,6 +416,8 @@ def table(results, with_c=True):
         m = e["median"]
 
         def cell(k):
+            if k == "sslx" and "plain" in m:
+                return "%.1f" % m["plain"]     # a ceiling part without TLS
             if k in m:
                 return "%.1f" % m[k]
             return "error" if k in e["errors"] else "-"
@@ -525,11 +508,30 @@ def build_parser():
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="rates per second of process CPU time (steady on a busy machine) "
                          "or of elapsed time (default: %(default)s)")
+    ap.add_argument("--malloc", choices=("pinned", "default"), default="pinned",
+                    help="pinned: glibc's malloc keeps large blocks (fixed thresholds), so "
+                         "every case runs in the same allocator state; default: leave it "
+                         "(default: %(default)s)")
     ap.add_argument("--json", metavar="FILE",
                     help="also write the results as JSON to FILE (default: not written)")
     ap.add_argument("--png", metavar="FILE",
                     help="also draw a chart to FILE; needs matplotlib (default: not drawn)")
     return ap
+
+
+def pin_malloc():
+    """Keep glibc's malloc from giving large blocks back to the system and
+    mapping them anew (its thresholds otherwise move with what ran before:
+    plain asyncio streams, whose receives allocate 256 KiB, ran at half the
+    speed or twice it depending on which case came first).  Every case then
+    runs in the same state.  False where this is not glibc."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 4 << 20) and mallopt(M_TRIM_THRESHOLD, 64 << 20))
 
 
 def main(argv=None):
@@ -538,6 +540,7 @@ def main(argv=None):
     from sslx.cli import CliError, EXIT_USAGE, private_directory, stop_signals
     args = build_parser().parse_args(argv)
     CLOCK["name"] = args.clock
+    pinned = args.malloc == "pinned" and pin_malloc()
     rounds = args.rounds or (3 if args.quick else 5)
     cases = [c for c in CASES if not args.only or any(o.lower() in c.lower() for o in args.only)]
     if not cases:
@@ -554,10 +557,14 @@ def main(argv=None):
         results = measure(cases, rounds, args.quick, certs, ref)
     for name, entry in results.items():
         entry["reference"] = CASES[name][5]
-    print("sslx benchmarks on %s, Python %s, %s; %d rounds, medians; %s clock" % (
+    print("sslx benchmarks on %s, Python %s, %s; %d rounds, medians; %s clock; malloc %s" % (
         platform.machine(), platform.python_version(), stdlib_ssl.OPENSSL_VERSION, rounds,
-        args.clock))
+        args.clock, "pinned" if pinned else "default"))
     print(table(results, with_c=ref is not None))
+    ceilings = bench_asyncio.ceiling_table(results)
+    if ceilings:
+        print()
+        print(ceilings)
     if why_not:
         print("(no raw-C column: %s)" % why_not)
     if args.json:

@@ -1,8 +1,11 @@
-"""Run the interpreter's own test.test_ssl once, with either the stdlib
-ssl or sslx installed as `ssl` (and sslx._sslx as `_ssl`), writing one JSON
-line per finished test to the file named on the command line.
+"""Run the interpreter's own test.test_ssl once (or another of its test
+modules, named with --module, e.g. test.test_asyncio.test_ssl), with either
+the stdlib ssl or sslx installed as `ssl` (and sslx._sslx as `_ssl`),
+writing one JSON line per finished test to the file named on the command
+line.
 
-Used by run_test_ssl.py; not a pytest module."""
+Used by run_test_ssl.py and run_test_asyncio.py; not a pytest module."""
+import importlib
 import json
 import signal
 import sys
@@ -91,21 +94,24 @@ class LineResult(unittest.TextTestResult):
 def main():
     impl, out_path = sys.argv[1], sys.argv[2]
     patterns = sys.argv[3:]
+    module_name = "test.test_ssl"
+    if patterns[:1] == ["--module"]:
+        module_name, patterns = patterns[1], patterns[2:]
     signal.signal(signal.SIGALRM, _on_alarm)
     with open(out_path, "w") as out:
         LineResult.out = out
         try:
             if impl == "sslx":
                 install_sslx()
-            from test import test_ssl
+            test_module = importlib.import_module(module_name)
         except Exception as exc:  # report, do not hide, an import failure
-            out.write(json.dumps({"class": "<import>", "test": "import test_ssl",
+            out.write(json.dumps({"class": "<import>", "test": "import " + module_name,
                                   "outcome": "error", "detail": repr(exc)}) + "\n")
             return 1
         loader = unittest.TestLoader()
         if patterns:
             loader.testNamePatterns = patterns
-        suite = loader.loadTestsFromModule(test_ssl)
+        suite = loader.loadTestsFromModule(test_module)
         runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=0,
                                          resultclass=LineResult)
         runner.run(suite)

@@ -31,10 +31,12 @@ NOT_APPLICABLE = {
 OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
-def run(impl, patterns, timeout):
+def run(impl, patterns, timeout, module=None):
     fd, path = tempfile.mkstemp(suffix=".jsonl")
     os.close(fd)
     cmd = [sys.executable, os.path.join(HERE, "child.py"), impl, path]
+    if module:
+        cmd += ["--module", module]
     for p in patterns:
         cmd += [p if "*" in p else "*%s*" % p]
     status = "finished"

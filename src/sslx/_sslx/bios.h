@@ -2,7 +2,9 @@
  * through, besides the MemoryBIO's own (memorybio.c):
  *   bio_socket.c   a socket descriptor, never blocking (SSLSocket);
  *   bio_foreign.c  a Python MemoryBIO-like object that is not sslx's
- *                  (SSLObject over the stdlib's ssl.MemoryBIO). */
+ *                  (SSLObject over the stdlib's ssl.MemoryBIO);
+ *   bio_stdlib.c   the stdlib ssl.MemoryBIO's own BIO, used directly when
+ *                  the stdlib's _ssl runs on sslx's libcrypto. */
 #ifndef SSLX_BIOS_H
 #define SSLX_BIOS_H
 
@@ -25,5 +27,11 @@ PyObject **sslx_bio_foreign_method(BIO *bio);
 
 /* Point such a BIO at the connection `c` (its engine moved). */
 void sslx_bio_foreign_rebind(BIO *bio, struct sslx_conn *c);
+
+/* The OpenSSL BIO inside `obj` when it is exactly a stdlib ssl.MemoryBIO
+ * whose BIO sslx may use directly (same libcrypto, checked once per
+ * process), else NULL.  Borrowed: take a reference with BIO_up_ref and
+ * keep `obj` alive.  Never sets an exception. */
+BIO *sslx_bio_stdlib_of(PyObject *obj);
 
 #endif

@@ -180,6 +180,17 @@ bio_for(sslx_conn *c, PyObject *obj, const char *argname, unsigned char *foreign
         *foreign = 0;
         return bio;
     }
+    /* The stdlib's MemoryBIO: its own BIO when sslx may use it
+     * (bio_stdlib.c), so no Python call happens per record. */
+    BIO *stdlib_bio = sslx_bio_stdlib_of(obj);
+    if (stdlib_bio != NULL) {
+        if (BIO_up_ref(stdlib_bio) != 1) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        *foreign = 0;
+        return stdlib_bio;
+    }
     if (!PyObject_HasAttrString(obj, "read") || !PyObject_HasAttrString(obj, "write")
         || !PyObject_HasAttrString(obj, "eof")) {
         PyErr_Format(PyExc_TypeError, "wrap_bio() argument '%s' must be a MemoryBIO, not %.200s",
@@ -224,6 +235,22 @@ fail:
     SSL_free(c->ssl);
     c->ssl = NULL;
     return -1;
+}
+
+int
+sslx_conn_set_bios(sslx_conn *c, BIO *in, BIO *out)
+{
+    if (c->mode != SSLX_CONN_BIO || c->foreign_in || c->foreign_out || in == out) {
+        PyErr_SetString(PyExc_ValueError, "the connection's BIOs cannot be replaced");
+        return -1;
+    }
+    if (sslx_conn_lock_change(c, "replacing the BIOs") < 0)
+        return -1;
+    SSL_set_bio(c->ssl, in, out);   /* frees the SSL's references to the old ones */
+    c->in_bio = in;
+    c->out_bio = out;
+    sslx_conn_unlock_change(c);
+    return 0;
 }
 
 /* ---- kernel TLS ----
@@ -397,6 +424,7 @@ typedef struct {
     int socket_mode;    /* bytes go through the socket fd */
     int os_socket_bio;  /* ...through OpenSSL's socket BIO (kernel TLS) */
     int calls_python;   /* the SSL's BIOs call Python (foreign MemoryBIOs) */
+    int quiet_want;     /* "want read/write" returns SSLX_CONN_WANT, no exception */
     void *buf;
     size_t len;
     size_t done;        /* bytes read or written */
@@ -641,6 +669,11 @@ run_op(sslx_conn *c, op_state *op, double timeout)
         }
         if (op->ssl_err == SSL_ERROR_NONE)
             return 0;
+        if (op->quiet_want
+            && (op->ssl_err == SSL_ERROR_WANT_READ || op->ssl_err == SSL_ERROR_WANT_WRITE)) {
+            ERR_clear_error();
+            return SSLX_CONN_WANT;
+        }
         int retry = socket_mode ? socket_retry(op, timeout, deadline) : 0;
         if (retry < 0)
             return -1;
@@ -701,10 +734,10 @@ op_end(op_state *op)
     SSL_free(op->ssl);
 }
 
-int
-sslx_conn_handshake(sslx_conn *c, double timeout)
+static int
+conn_handshake(sslx_conn *c, double timeout, int quiet_want)
 {
-    op_state op = {.kind = OP_HANDSHAKE};
+    op_state op = {.kind = OP_HANDSHAKE, .quiet_want = quiet_want};
     if (op_begin(c, &op) < 0)
         return -1;
     int rc = run_op(c, &op, timeout);
@@ -763,6 +796,7 @@ read_more_records(sslx_conn *c, op_state *op)
         if (PyErr_Occurred()) {
             ERR_clear_error();
             defer_read_error(c);
+            c->outcome_pending = 1;
             break;
         }
         if (op->ssl_err == SSL_ERROR_NONE) {
@@ -771,11 +805,13 @@ read_more_records(sslx_conn *c, op_state *op)
         }
         if (op->ssl_err == SSL_ERROR_WANT_READ || op->ssl_err == SSL_ERROR_WANT_WRITE
             || op->ssl_err == SSL_ERROR_ZERO_RETURN) {
+            c->outcome_pending = op->ssl_err == SSL_ERROR_ZERO_RETURN;
             ERR_clear_error();
             break;
         }
         raise_op_error(c, op);
         defer_read_error(c);
+        c->outcome_pending = 1;
         break;
     }
     op->buf = base;
@@ -843,10 +879,13 @@ read_failure(sslx_conn *c, SSL *ssl, int ssl_err, int suppress_ragged_eofs)
     return -1;
 }
 
-Py_ssize_t
-sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int suppress_ragged)
+static Py_ssize_t
+conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int suppress_ragged,
+          int quiet_want)
 {
-    op_state op = {.kind = OP_READ, .buf = buf, .len = len > 0 ? (size_t)len : 0};
+    op_state op = {.kind = OP_READ, .buf = buf, .len = len > 0 ? (size_t)len : 0,
+                   .quiet_want = quiet_want};
+    int rc;
     if (len <= 0)
         return 0;
     if (c->ssl != NULL && raise_remembered_eof(c)) {
@@ -855,13 +894,16 @@ sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int supp
     }
     if (op_begin(c, &op) < 0)
         return -1;
+    c->outcome_pending = 0;     /* this read reports it */
     Py_ssize_t result;
     if (raise_deferred_read_error(c)) {
         result = read_failure(c, op.ssl, SSL_ERROR_SSL, suppress_ragged);
-    } else if (run_op(c, &op, timeout) == 0) {
+    } else if ((rc = run_op(c, &op, timeout)) == 0) {
         if (!op.socket_mode && op.done > 0 && op.done < op.len)
             read_more_records(c, &op);
         result = (Py_ssize_t)op.done;
+    } else if (rc == SSLX_CONN_WANT) {
+        result = SSLX_CONN_WANT;
     } else {
         result = read_failure(c, op.ssl, op.ssl_err, suppress_ragged);
     }
@@ -886,10 +928,11 @@ check_write_retry(sslx_conn *c, size_t len)
     return -1;
 }
 
-Py_ssize_t
-sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
+static Py_ssize_t
+conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout, int quiet_want)
 {
-    op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = len > 0 ? (size_t)len : 0};
+    op_state op = {.kind = OP_WRITE, .buf = (void *)buf, .len = len > 0 ? (size_t)len : 0,
+                   .quiet_want = quiet_want};
     if (check_write_retry(c, op.len) < 0 || op_begin(c, &op) < 0)
         return -1;
     int rc = run_op(c, &op, timeout);
@@ -898,6 +941,8 @@ sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
     else if (op.socket_mode && op.ssl_err == SSL_ERROR_WANT_WRITE && op.len > c->write_retry_len)
         c->write_retry_len = op.len;
     op_end(&op);
+    if (rc == SSLX_CONN_WANT)
+        return SSLX_CONN_WANT;
     return rc < 0 ? -1 : (Py_ssize_t)op.done;
 }
 
@@ -930,14 +975,14 @@ sslx_conn_uses_ktls(sslx_conn *c, int for_send)
     return on;
 }
 
-int
-sslx_conn_shutdown(sslx_conn *c, double timeout)
+static int
+conn_shutdown(sslx_conn *c, double timeout, int quiet_want)
 {
     /* SSL_shutdown returns 0 after sending our close_notify when the
      * peer's has not arrived: call it once more to read it (that second
      * call may want to read, which non-blocking callers see as
      * SSLWantReadError). */
-    op_state op = {.kind = OP_SHUTDOWN};
+    op_state op = {.kind = OP_SHUTDOWN, .quiet_want = quiet_want};
     if (op_begin(c, &op) < 0)
         return -1;
     int rc = 0;
@@ -954,6 +999,56 @@ sslx_conn_shutdown(sslx_conn *c, double timeout)
     }
     op_end(&op);
     return rc;
+}
+
+/* ---- the public operations ---- */
+
+int
+sslx_conn_handshake(sslx_conn *c, double timeout)
+{
+    return conn_handshake(c, timeout, 0);
+}
+
+Py_ssize_t
+sslx_conn_read(sslx_conn *c, void *buf, Py_ssize_t len, double timeout, int suppress_ragged)
+{
+    return conn_read(c, buf, len, timeout, suppress_ragged, 0);
+}
+
+Py_ssize_t
+sslx_conn_write(sslx_conn *c, const void *buf, Py_ssize_t len, double timeout)
+{
+    return conn_write(c, buf, len, timeout, 0);
+}
+
+int
+sslx_conn_shutdown(sslx_conn *c, double timeout)
+{
+    return conn_shutdown(c, timeout, 0);
+}
+
+int
+sslx_conn_handshake_nowait(sslx_conn *c)
+{
+    return conn_handshake(c, 0, 1);
+}
+
+Py_ssize_t
+sslx_conn_read_nowait(sslx_conn *c, void *buf, Py_ssize_t len)
+{
+    return conn_read(c, buf, len, 0, 0, 1);
+}
+
+Py_ssize_t
+sslx_conn_write_nowait(sslx_conn *c, const void *buf, Py_ssize_t len)
+{
+    return conn_write(c, buf, len, 0, 1);
+}
+
+int
+sslx_conn_shutdown_nowait(sslx_conn *c)
+{
+    return conn_shutdown(c, 0, 1);
 }
 
 double

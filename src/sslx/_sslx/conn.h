@@ -106,6 +106,11 @@ typedef struct sslx_conn {
      * buffer when OpenSSL failed returns those bytes; the failure (an
      * exception instance) is kept here and raised by the next read. */
     PyObject *deferred_read_error;
+    /* BIO mode: a read that returned bytes also met the end of the stream
+     * (close_notify) or kept an error for the next read: pending()
+     * counts that outcome as one byte, so that loops reading while
+     * pending() > 0 (uvloop's) call read() once more and see it. */
+    unsigned char outcome_pending;
     PyObject *view;     /* BORROWED: its `_sslobj` view (connview.c) or NULL */
     /* The first SSLEOFError the connection raised: later reads, writes
      * and handshakes raise it again (OpenSSL versions differ in what they
@@ -128,10 +133,18 @@ sslx_conn *sslx_conn_of(PyObject *self);
 int sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
                    int server_side, PyObject *server_hostname, PyObject *session);
 
-/* Create the SSL* over two MemoryBIO objects (sslx's: zero copy; any
- * other object with read/write/write_eof/pending/eof, e.g. the stdlib's
- * ssl.MemoryBIO: copied).  Returns 0, or -1 with an exception set. */
+/* Create the SSL* over two MemoryBIO objects (sslx's, and the stdlib's
+ * ssl.MemoryBIO when its _ssl runs on the same libcrypto: their BIOs used
+ * directly, bio_stdlib.c; any other object with
+ * read/write/write_eof/pending/eof: copied through its methods).  Returns 0, or -1 with an exception set. */
 int sslx_conn_start_bio(sslx_conn *c, PyObject *incoming, PyObject *outgoing);
+
+/* Give a started BIO-mode connection (over sslx MemoryBIOs) two other
+ * BIOs, e.g. asyncio_bios.c's; one reference to each is taken over, as
+ * with SSL_set_bio (`in` and `out` must differ).  The MemoryBIO objects
+ * stay referenced but are no longer read or written.  0, or -1 with an
+ * exception set. */
+int sslx_conn_set_bios(sslx_conn *c, BIO *in, BIO *out);
 
 /* Create the SSL* over socket `fd` (the caller keeps the socket open as
  * long as the connection uses it).  Returns 0, or -1 with an exception. */
@@ -193,6 +206,19 @@ int sslx_conn_uses_ktls(sslx_conn *c, int for_send);
 /* Sends close_notify and waits (per timeout) for the peer's; 0 when both
  * directions are closed. */
 int sslx_conn_shutdown(sslx_conn *c, double timeout);
+
+/* The same operations for event-loop protocols (asyncio_protocol.c),
+ * non-blocking, where OpenSSL wanting more bytes (or room) is no error:
+ * they return SSLX_CONN_WANT with no exception set (raising and clearing
+ * an SSLWantReadError per "not yet" costs about as much as a read).
+ * read: bytes read, 0 at the peer's close_notify (a ragged EOF raises);
+ * write: bytes written; handshake, shutdown: 0 when done.  -1 with an
+ * exception on failure. */
+#define SSLX_CONN_WANT (-2)
+int sslx_conn_handshake_nowait(sslx_conn *c);
+Py_ssize_t sslx_conn_read_nowait(sslx_conn *c, void *buf, Py_ssize_t len);
+Py_ssize_t sslx_conn_write_nowait(sslx_conn *c, const void *buf, Py_ssize_t len);
+int sslx_conn_shutdown_nowait(sslx_conn *c);
 
 /* Move the engine `from` (with its SSL*, references and BIOs) into the
  * empty engine `to` of another object, recording no owner in the SSL*:

@@ -212,7 +212,9 @@ static PyObject *
 pending_of(sslx_conn *c, void *arg)
 {
     (void)arg;
-    return PyLong_FromLong(SSL_pending(c->ssl));
+    /* An end of stream or error a read has still to report counts as one
+     * byte (conn.h, outcome_pending). */
+    return PyLong_FromLong(SSL_pending(c->ssl) + (c->outcome_pending ? 1 : 0));
 }
 
 const char sslx_conn_pending_doc[] = PyDoc_STR(

@@ -194,7 +194,11 @@ sslx_exec(PyObject *module)
         || sslx_connview_setup(module, st) < 0
         || sslx_certgen_setup(module, st) < 0
         || sslx_certdecode_setup(module, st) < 0
-        || sslx_certificate_setup(module, st) < 0)
+        || sslx_certificate_setup(module, st) < 0
+
+        || sslx_bio_stdlib_setup(module, st) < 0
+        || sslx_asyncio_transport_setup(module, st) < 0
+        || sslx_asyncio_protocol_setup(module, st) < 0)
         return -1;
     return 0;
 }
@@ -204,6 +208,7 @@ sslx_exec(PyObject *module)
     X(SSLSyscallError) X(SSLEOFError) X(SSLCertVerificationError) \
     X(SSLContext_Type) X(MemoryBIO_Type) X(SSLObject_Type) X(SSLSession_Type) \
     X(SSLSocket_Type) X(Certificate_Type) X(ConnectionView_Type) X(socket_type) \
+    X(AsyncioSSLProtocol_Type) X(AsyncioSSLTransport_Type) X(asyncio_glue) \
     X(stdlib_SSLContext) X(stdlib_SSLSocket) X(stdlib_SSLObject) \
     X(socket_gettimeout) X(socket_fileno) X(socket_getpeername) X(DefaultVerifyPaths) \
     X(err_codes_to_names) X(lib_codes_to_names) \

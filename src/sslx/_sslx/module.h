@@ -38,6 +38,11 @@ typedef struct {
     PyTypeObject *SSLSocket_Type;
     PyTypeObject *Certificate_Type;
     PyTypeObject *ConnectionView_Type;  /* the private _sslobj (connview.c) */
+    PyTypeObject *AsyncioSSLProtocol_Type;   /* asyncio_protocol.c */
+    PyTypeObject *AsyncioSSLTransport_Type;  /* asyncio_transport.c */
+    /* sslx._asyncio, once it registered itself (_asyncio_register):
+     * asyncio's logger, exceptions and constants for the types above. */
+    PyObject *asyncio_glue;
 
     /* The stdlib's ssl.SSLContext, ssl.SSLSocket and ssl.SSLObject: the
      * bases of sslx's classes (pybase.c).  Without a stdlib ssl module,
@@ -132,5 +137,8 @@ int sslx_connview_setup(PyObject *module, sslx_state *st);
 int sslx_certgen_setup(PyObject *module, sslx_state *st);
 int sslx_certdecode_setup(PyObject *module, sslx_state *st);
 int sslx_certificate_setup(PyObject *module, sslx_state *st);   /* sslx.Certificate */
+int sslx_bio_stdlib_setup(PyObject *module, sslx_state *st);
+int sslx_asyncio_protocol_setup(PyObject *module, sslx_state *st);
+int sslx_asyncio_transport_setup(PyObject *module, sslx_state *st);
 
 #endif
