@@ -29,11 +29,11 @@ PAIRS = [("sslx", "sslx"), ("sslx", "stdlib"), ("stdlib", "sslx")]
 PAIR_IDS = ["sslx-client-sslx-server", "sslx-client-stdlib-server", "stdlib-client-sslx-server"]
 LOOPS = ["asyncio", "uvloop"]
 
-# An sslx bug these tests found (reported to the lead; the C is not ours).
-UVLOOP_EOF_BUG = (
-    "sslx bug: SSLObject.read() consumes a close_notify queued behind data and reports "
-    "the end of stream only on the next read(); uvloop reads only while incoming.pending "
-    "or SSLObject.pending() is non-zero, so it never sees the peer's close")
+# An sslx bug these tests found, fixed since: SSLObject.read() consumed a
+# close_notify queued behind data and reported the end of stream only on
+# the next read(); uvloop reads only while incoming.pending or
+# SSLObject.pending() is non-zero, so it never saw the peer's close.
+# SSLObject.pending() now counts an end of stream a read has still to report.
 
 
 @pytest.fixture(params=PAIRS, ids=PAIR_IDS)
@@ -384,11 +384,9 @@ def reads_while_pending(obj, incoming):
     return chunks
 
 
-@pytest.mark.parametrize("impl", [
-    pytest.param("sslx", marks=pytest.mark.xfail(strict=True, reason=UVLOOP_EOF_BUG)),
-    "stdlib"])
+@pytest.mark.parametrize("impl", ["sslx", "stdlib"])
 def test_close_notify_after_data_is_seen_by_a_reader_that_reads_while_pending(impl, certs):
-    """Minimal reproduction of the uvloop bug, without uvloop: the peer's
+    """Minimal reproduction of the uvloop bug (fixed), without uvloop: the peer's
     last data and its close_notify wait in the incoming MemoryBIO; a reader
     that stops when nothing is pending must still see the end of stream."""
     from memhelpers import MemoryPair
@@ -403,9 +401,7 @@ def test_close_notify_after_data_is_seen_by_a_reader_that_reads_while_pending(im
     assert reads_while_pending(pair.client, pair.c_in) == [b"last words", b""]
 
 
-@pytest.mark.parametrize("client_impl", [
-    pytest.param("sslx", marks=pytest.mark.xfail(strict=True, reason=UVLOOP_EOF_BUG)),
-    "stdlib"])
+@pytest.mark.parametrize("client_impl", ["sslx", "stdlib"])
 def test_uvloop_client_sees_the_server_close(certs, client_impl):
     """Under uvloop, a client protocol gets data_received then eof_received
     when the server writes and closes at once."""
@@ -531,8 +527,6 @@ def test_websockets_asyncio(request, pair, loop):
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
     client_impl, server_impl, client_ctx, server_ctx = pair
-    if client_impl == "sslx" and loop == "uvloop":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=UVLOOP_EOF_BUG))
     seen = []
     close_timeout = 2
 

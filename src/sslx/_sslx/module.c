@@ -195,7 +195,6 @@ sslx_exec(PyObject *module)
         || sslx_certgen_setup(module, st) < 0
         || sslx_certdecode_setup(module, st) < 0
         || sslx_certificate_setup(module, st) < 0
-
         || sslx_bio_stdlib_setup(module, st) < 0
         || sslx_asyncio_transport_setup(module, st) < 0
         || sslx_asyncio_protocol_setup(module, st) < 0)
