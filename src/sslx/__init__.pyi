@@ -360,7 +360,7 @@ class SSLContext(_stdlib.SSLContext):
     sslsocket_class: type[SSLSocket]
     sni_callback: _SNICallback | None  # type: ignore[assignment]
 
-    def load_default_certs(self, purpose: _AnyPurpose | None = ...) -> None: ...
+    def load_default_certs(self, purpose: _AnyPurpose = ...) -> None: ...
     def set_servername_callback(self, server_name_callback: _ServernameCallback | None) -> None: ...
     def wrap_socket(  # type: ignore[override]
         self,
@@ -490,7 +490,7 @@ class Certificate:
 # ---------------------------------------------------------------- functions
 
 def create_default_context(
-    purpose: _AnyPurpose | None = ...,
+    purpose: _AnyPurpose = ...,
     *,
     cafile: StrOrBytesPath | None = None,
     capath: StrOrBytesPath | None = None,
@@ -501,7 +501,7 @@ def _create_unverified_context(
     *,
     cert_reqs: int = ...,
     check_hostname: bool = False,
-    purpose: _AnyPurpose | None = ...,
+    purpose: _AnyPurpose = ...,
     certfile: StrOrBytesPath | None = None,
     keyfile: StrOrBytesPath | None = None,
     cafile: StrOrBytesPath | None = None,

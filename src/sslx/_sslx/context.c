@@ -344,10 +344,11 @@ PyDoc_STRVAR(load_verify_locations_doc,
 "Raises OSError when a file cannot be read, SSLError when the data holds\n"
 "no certificate or a bad one.");
 
+/* No text signature: see create_default_context's docstring. */
 PyDoc_STRVAR(load_default_certs_doc,
-"load_default_certs($self, /, purpose=None)\n--\n\n"
+"load_default_certs(purpose=Purpose.SERVER_AUTH)\n\n"
 "Load the system's CA certificates (OpenSSL's default locations).\n\n"
-"purpose, Purpose.SERVER_AUTH (None, the default, means that) or\n"
+"purpose, Purpose.SERVER_AUTH (the default) or\n"
 "Purpose.CLIENT_AUTH, says what the certificates will verify.  Raises\n"
 "TypeError when purpose is not a Purpose.");
 

@@ -4,9 +4,8 @@
  *       check_hostname=False, purpose=Purpose.SERVER_AUTH, certfile=None,
  *       keyfile=None, cafile=None, capath=None, cadata=None)
  * and their stdlib aliases _create_default_https_context and
- * _create_stdlib_context.  Purpose is any object with an `oid` string;
- * None stands for Purpose.SERVER_AUTH, the stdlib's default, which a C
- * text signature cannot spell. */
+ * _create_stdlib_context.  Purpose is any object with an `oid` string
+ * (None is a TypeError, as in the stdlib: CPython's test_ssl checks it). */
 #include "context_internal.h"
 #include "constants.h"
 #include "errors.h"
@@ -29,7 +28,7 @@ raise_with_object(PyObject *type, PyObject *obj)
 int
 sslx_purpose_kind(PyObject *purpose)
 {
-    if (purpose == NULL || purpose == Py_None)
+    if (purpose == NULL)
         return SSLX_PURPOSE_SERVER;
     PyObject *oid = PyObject_GetAttrString(purpose, "oid");
     if (oid == NULL) {
@@ -130,11 +129,13 @@ new_context(sslx_state *st, long protocol)
 }
 
 PyDoc_STRVAR(create_default_context_doc,
-"create_default_context($module, /, purpose=None, *, cafile=None,\n"
-"                       capath=None, cadata=None)\n"
-"--\n\n"
+/* No text signature: the default, Purpose.SERVER_AUTH, is not a constant
+ * inspect can read, and None is the stdlib's TypeError.  help() shows the
+ * first line. */
+"create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,\n"
+"                       capath=None, cadata=None)\n\n"
 "Return a new SSLContext with secure settings for the given purpose.\n\n"
-"purpose is Purpose.SERVER_AUTH (None, the default, means that) for a\n"
+"purpose is Purpose.SERVER_AUTH (the default) for a\n"
 "client context that verifies servers: PROTOCOL_TLS_CLIENT, CERT_REQUIRED,\n"
 "check_hostname on; or Purpose.CLIENT_AUTH for a server context.  The\n"
 "trusted CAs are those of cafile, capath and cadata (see\n"
@@ -266,15 +267,13 @@ static PyMethodDef create_functions[] = {
      METH_VARARGS | METH_KEYWORDS, create_default_context_doc},
     {"_create_unverified_context", SSLX_KW_METHOD(create_unverified_context),
      METH_VARARGS | METH_KEYWORDS,
-     "_create_unverified_context($module, /, protocol=None, *,\n"
-     "                           cert_reqs=sslx.CERT_NONE,\n"
-     "                           check_hostname=False, purpose=None, certfile=None,\n"
-     "                           keyfile=None, cafile=None, capath=None, cadata=None)\n"
-     "--\n\n"
+     "_create_unverified_context(protocol=None, *, cert_reqs=CERT_NONE,\n"
+     "                           check_hostname=False, purpose=Purpose.SERVER_AUTH,\n"
+     "                           certfile=None, keyfile=None, cafile=None, capath=None,\n"
+     "                           cadata=None)\n\n"
      "Return a new SSLContext that, unless told otherwise, does not verify\n"
      "certificates; also named _create_stdlib_context.\n\n"
-     "purpose None means Purpose.SERVER_AUTH; cert_reqs None leaves the\n"
-     "protocol's own verify_mode."},
+     "cert_reqs None leaves the protocol's own verify_mode."},
     {NULL, NULL, 0, NULL},
 };
 
