@@ -109,8 +109,8 @@ sslx_sslsocket_call_base(PyObject *self, const char *name, PyObject *args, PyObj
 
 /* ---- the SSL* life cycle on top of the engine ---- */
 
-/* Kernel TLS kept the descriptor non-blocking (conn.c): give it back the
- * mode its timeout says, as settimeout() sets it. */
+/* Kernel TLS kept the descriptor non-blocking (conn_lifecycle.c): give
+ * it back the mode its timeout says, as settimeout() sets it. */
 static void
 restore_blocking_mode(PyObject *self)
 {
