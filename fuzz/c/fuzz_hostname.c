@@ -5,7 +5,7 @@
  *     stdlib's on CPython 3.11 (it was removed in 3.12): the same outcome
  *     (None, or the same exception type).
  *   - wrap_bio(server_hostname=...) on a client context that checks host
- *     names (conn.c: the idna conversion, the checks, SNI and the
+ *     names (conn_lifecycle.c: the idna conversion, the checks, SNI and the
  *     verification name or address handed to OpenSSL), with the name as
  *     str and as bytes, against the stdlib's wrap_bio: it is accepted or
  *     refused with the same exception type, and SSLObject.server_hostname

@@ -63,6 +63,16 @@ sslx_aio_flow_limits(PyObject *high, PyObject *low, Py_ssize_t kb, Py_ssize_t *h
     return 0;
 }
 
+/* Whether the pending exception from an app protocol's callback must
+ * propagate instead of going to the loop's handler: KeyboardInterrupt
+ * and SystemExit, as the stdlib's sslproto re-raises them. */
+static int
+must_propagate(void)
+{
+    return PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)
+           || PyErr_ExceptionMatches(PyExc_SystemExit);
+}
+
 /* app_protocol.<method>() for flow control: a failure other than
  * KeyboardInterrupt/SystemExit goes to the loop's exception handler. */
 static int
@@ -73,9 +83,11 @@ call_flow_method(sslx_aio_protocol *p, const char *method)
         Py_DECREF(r);
         return 0;
     }
-    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)
-        || PyErr_ExceptionMatches(PyExc_SystemExit))
+    if (must_propagate())
         return -1;
+    /* The handler gets the exception as fetched: unlike
+     * sslx_aio_take_exception() this does not attach the traceback (on
+     * 3.10 and 3.11 the exception then carries none). */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
@@ -318,15 +330,9 @@ fatal_if_exception(sslx_aio_protocol *p, const char *message)
 {
     if (!PyErr_ExceptionMatches(PyExc_Exception))
         return -1;
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL)
-        PyException_SetTraceback(value, tb);
-    int rc = sslx_aio_fatal_error(p, value, message);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    PyObject *exc = sslx_aio_take_exception();
+    int rc = sslx_aio_fatal_error(p, exc, message);
+    Py_XDECREF(exc);
     return rc;
 }
 
@@ -487,18 +493,11 @@ sslx_aio_call_eof_received(sslx_aio_protocol *p)
                                     "using ssl");
         return keep_open < 0 ? -1 : 0;
     }
-    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)
-        || PyErr_ExceptionMatches(PyExc_SystemExit))
+    if (must_propagate())
         return -1;
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL)
-        PyException_SetTraceback(value, tb);
-    int rc = sslx_aio_fatal_error(p, value, "Error calling eof_received()");
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    PyObject *exc = sslx_aio_take_exception();
+    int rc = sslx_aio_fatal_error(p, exc, "Error calling eof_received()");
+    Py_XDECREF(exc);
     return rc;
 }
 

@@ -167,9 +167,8 @@ sslx_aio_fatal_error(sslx_aio_protocol *p, PyObject *exc, const char *message)
     return r ? 0 : -1;
 }
 
-/* The pending exception, taken (normalised); NULL if none. */
-static PyObject *
-take_exception(void)
+PyObject *
+sslx_aio_take_exception(void)
 {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -205,7 +204,7 @@ sslx_aio_do_handshake(sslx_aio_protocol *p)
         return on_handshake_complete(p, NULL);
     if (!pending_is_ssl_error(p))
         return -1;      /* the stdlib lets anything else propagate */
-    PyObject *exc = take_exception();
+    PyObject *exc = sslx_aio_take_exception();
     rc = on_handshake_complete(p, exc);
     Py_DECREF(exc);
     return rc;
@@ -292,7 +291,7 @@ on_handshake_complete(sslx_aio_protocol *p, PyObject *exc)
         return -1;
     PyObject *peercert = PyObject_CallMethod(p->sslobj, "getpeercert", NULL);
     if (peercert == NULL) {
-        PyObject *e = take_exception();
+        PyObject *e = sslx_aio_take_exception();
         int rc = handshake_failed(p, e);
         Py_DECREF(e);
         return rc;
@@ -423,7 +422,7 @@ sslx_aio_do_shutdown(sslx_aio_protocol *p)
         if (rc < 0) {
             if (!pending_is_ssl_error(p))
                 return -1;
-            PyObject *exc = take_exception();
+            PyObject *exc = sslx_aio_take_exception();
             rc = on_shutdown_complete(p, exc);
             Py_DECREF(exc);
             return rc;

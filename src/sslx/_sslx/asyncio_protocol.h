@@ -119,6 +119,9 @@ int sslx_aio_abort(sslx_aio_protocol *p, PyObject *exc);
 /* _fatal_error(exc, message): close the socket transport with exc,
  * report to the loop's exception handler (OSError only in debug mode). */
 int sslx_aio_fatal_error(sslx_aio_protocol *p, PyObject *exc, const char *message);
+/* The pending exception, taken (normalised, carrying its traceback);
+ * NULL if none.  A new reference. */
+PyObject *sslx_aio_take_exception(void);
 /* The app protocol changed (set_protocol). */
 void sslx_aio_set_app_protocol(sslx_aio_protocol *p, PyObject *app);
 PyObject *sslx_aio_get_extra_info(sslx_aio_protocol *p, PyObject *name, PyObject *deflt);

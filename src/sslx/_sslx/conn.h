@@ -94,7 +94,7 @@ typedef struct sslx_conn {
     unsigned char foreign_in_eof;         /* foreign incoming reported EOF */
     /* Socket mode with OP_ENABLE_KTLS: OpenSSL's own socket BIO, which
      * kernel TLS needs; the descriptor is kept non-blocking meanwhile
-     * (conn.c, "kernel TLS"). */
+     * (conn_lifecycle.c, "kernel TLS"). */
     unsigned char os_socket_bio;
     unsigned char suppress_ragged_eofs;   /* read: ragged EOF -> 0 bytes */
     unsigned char shutdown_seen_zero;

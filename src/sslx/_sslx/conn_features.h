@@ -9,7 +9,7 @@
  *   ocsp.c         ocsp_response()
  *
  * Every OpenSSL call on the connection's SSL* runs under the engine's
- * lock (sslx_conn_feature_query below, the pattern of conn_py.c). */
+ * lock (sslx_conn_query below, which conn_py.c's methods use too). */
 #ifndef SSLX_CONN_FEATURES_H
 #define SSLX_CONN_FEATURES_H
 
@@ -24,22 +24,17 @@ PyObject *sslx_conn_py_ocsp_response(PyObject *self, PyObject *unused);
 PyObject *sslx_conn_channel_binding(PyObject *self, const char *cb_type);
 
 /* fn(c, arg) under the engine's lock when the connection has an SSL*,
- * else unstarted(self) (an SSLSocket not connected, or closed). */
+ * else unstarted(self): an SSLSocket not connected, or one closed or
+ * unwrapped, maybe by another thread while the caller waited for the
+ * lock (conn_py.c). */
 typedef PyObject *(*sslx_conn_query_fn)(sslx_conn *c, void *arg);
 typedef PyObject *(*sslx_conn_unstarted_fn)(PyObject *self);
-
-static inline PyObject *
-sslx_conn_feature_query(PyObject *self, sslx_conn_query_fn fn, void *arg,
-                        sslx_conn_unstarted_fn unstarted)
-{
-    sslx_conn *c = sslx_conn_of(self);
-    if (c == NULL)
-        return NULL;
-    int locked = sslx_conn_lock_query(c);
-    PyObject *result = c->ssl != NULL ? fn(c, arg) : unstarted(self);
-    sslx_conn_unlock_query(c, locked);
-    return result;
-}
+PyObject *sslx_conn_query(PyObject *self, sslx_conn_query_fn fn, void *arg,
+                          sslx_conn_unstarted_fn unstarted);
+/* Answers for `unstarted`: None; OSError(ENOTCONN), as getpeercert()
+ * reports an SSLSocket that is not connected. */
+PyObject *sslx_conn_answer_none(PyObject *self);
+PyObject *sslx_conn_not_connected(PyObject *self);
 
 #define SSLX_CONN_FEATURE_METHODS \
     {"export_keying_material", SSLX_KW_METHOD(sslx_conn_py_export_keying_material), \

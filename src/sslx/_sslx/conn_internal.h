@@ -1,5 +1,6 @@
-/* conn_internal.h - what the engine's own files (conn.c, conn_lock.c)
- * share beyond conn.h.  Not for use outside the engine. */
+/* conn_internal.h - what the engine's own files (conn.c,
+ * conn_lifecycle.c, conn_lock.c) share beyond conn.h.  Not for use
+ * outside the engine. */
 #ifndef SSLX_CONN_INTERNAL_H
 #define SSLX_CONN_INTERNAL_H
 
@@ -17,5 +18,10 @@ void sslx_conn_lock_without_gil(sslx_conn *c);
 void sslx_conn_unlock(sslx_conn *c);
 /* RuntimeError: `what` called from a callback of the same connection. */
 int sslx_conn_refuse_reentry(const char *what);
+
+/* Kernel TLS (conn_lifecycle.c): put `fd` in non-blocking mode if it is
+ * not, at the start and again before each call (conn.c), as OpenSSL's
+ * socket BIO does plain recv()/send() under the connection's lock. */
+void sslx_conn_keep_nonblocking(int fd);
 
 #endif

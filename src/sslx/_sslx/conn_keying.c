@@ -2,7 +2,6 @@
  * keying material exporters (RFC 5705; RFC 8446, section 7.5) and the
  * channel bindings beyond the stdlib's tls-unique: tls-exporter (RFC
  * 9266) and tls-server-end-point (RFC 5929). */
-#include <errno.h>
 #include <string.h>
 #include "conn_features.h"
 #include "errors.h"
@@ -13,22 +12,6 @@
 
 /* RFC 5705: the context travels with a two-byte length in TLS 1.2. */
 #define CONTEXT_MAX 0xffff
-
-static PyObject *
-answer_none(PyObject *self)
-{
-    (void)self;
-    Py_RETURN_NONE;
-}
-
-/* An SSLSocket that is not connected, as getpeercert() reports it. */
-static PyObject *
-not_connected(PyObject *self)
-{
-    (void)self;
-    errno = ENOTCONN;
-    return PyErr_SetFromErrno(PyExc_OSError);
-}
 
 /* ---- export_keying_material ---- */
 
@@ -121,7 +104,7 @@ sslx_conn_py_export_keying_material(PyObject *self, PyObject *args, PyObject *kw
     if (req.use_context && bytes_argument(context, "context", 0, &req.context) < 0)
         goto done;
     if (check_export_request(&req) == 0)
-        result = sslx_conn_feature_query(self, export_of, &req, not_connected);
+        result = sslx_conn_query(self, export_of, &req, sslx_conn_not_connected);
 done:
     PyBuffer_Release(&req.label);
     if (req.use_context)
@@ -204,8 +187,8 @@ PyObject *
 sslx_conn_channel_binding(PyObject *self, const char *cb_type)
 {
     if (strcmp(cb_type, "tls-exporter") == 0)
-        return sslx_conn_feature_query(self, tls_exporter_of, NULL, answer_none);
+        return sslx_conn_query(self, tls_exporter_of, NULL, sslx_conn_answer_none);
     if (strcmp(cb_type, "tls-server-end-point") == 0)
-        return sslx_conn_feature_query(self, server_end_point_of, NULL, answer_none);
+        return sslx_conn_query(self, server_end_point_of, NULL, sslx_conn_answer_none);
     return PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented", cb_type);
 }

@@ -24,12 +24,11 @@ started(PyObject *self, int *fail)
  *
  * `fn` answers for a started connection, `unstarted` (given `self`) for
  * one without an SSL* (not started yet, or closed/unwrapped, maybe by
- * another thread while the caller waited for the lock). */
-typedef PyObject *(*query_fn)(sslx_conn *c, void *arg);
-typedef PyObject *(*unstarted_fn)(PyObject *self);
-
-static PyObject *
-query(PyObject *self, query_fn fn, void *arg, unstarted_fn unstarted)
+ * another thread while the caller waited for the lock).  Shared with
+ * the feature files (conn_features.h). */
+PyObject *
+sslx_conn_query(PyObject *self, sslx_conn_query_fn fn, void *arg,
+                sslx_conn_unstarted_fn unstarted)
 {
     sslx_conn *c = sslx_conn_of(self);
     if (c == NULL)
@@ -40,11 +39,19 @@ query(PyObject *self, query_fn fn, void *arg, unstarted_fn unstarted)
     return result;
 }
 
-static PyObject *
-answer_none(PyObject *self)
+PyObject *
+sslx_conn_answer_none(PyObject *self)
 {
     (void)self;
     Py_RETURN_NONE;
+}
+
+PyObject *
+sslx_conn_not_connected(PyObject *self)
+{
+    (void)self;
+    errno = ENOTCONN;
+    return PyErr_SetFromErrno(PyExc_OSError);
 }
 
 static PyObject *
@@ -226,18 +233,10 @@ PyObject *
 sslx_conn_py_pending(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, pending_of, NULL, answer_zero);
+    return sslx_conn_query(self, pending_of, NULL, answer_zero);
 }
 
 /* ---- state queries ---- */
-
-static PyObject *
-not_connected(PyObject *self)
-{
-    (void)self;
-    errno = ENOTCONN;
-    return PyErr_SetFromErrno(PyExc_OSError);
-}
 
 static PyObject *
 peercert_of(sslx_conn *c, void *arg)
@@ -277,7 +276,7 @@ sslx_conn_py_getpeercert(PyObject *self, PyObject *args, PyObject *kwds)
     int binary = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:getpeercert", kwlist, &binary))
         return NULL;
-    return query(self, peercert_of, &binary, not_connected);
+    return sslx_conn_query(self, peercert_of, &binary, sslx_conn_not_connected);
 }
 
 /* (name, protocol version, secret bits) of a cipher. */
@@ -310,7 +309,7 @@ PyObject *
 sslx_conn_py_cipher(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, cipher_of, NULL, answer_none);
+    return sslx_conn_query(self, cipher_of, NULL, sslx_conn_answer_none);
 }
 
 static int
@@ -361,7 +360,7 @@ PyObject *
 sslx_conn_py_shared_ciphers(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, shared_ciphers_of, NULL, answer_none);
+    return sslx_conn_query(self, shared_ciphers_of, NULL, sslx_conn_answer_none);
 }
 
 static PyObject *
@@ -387,7 +386,7 @@ PyObject *
 sslx_conn_py_compression(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, compression_of, NULL, answer_none);
+    return sslx_conn_query(self, compression_of, NULL, sslx_conn_answer_none);
 }
 
 static PyObject *tls_unique_of(sslx_conn *c, void *arg);
@@ -410,7 +409,7 @@ sslx_conn_py_get_channel_binding(PyObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     if (strcmp(cb_type, "tls-unique") != 0)   /* sslx: the other types (conn_keying.c) */
         return sslx_conn_channel_binding(self, cb_type);
-    return query(self, tls_unique_of, NULL, answer_none);
+    return sslx_conn_query(self, tls_unique_of, NULL, sslx_conn_answer_none);
 }
 
 static PyObject *
@@ -475,7 +474,7 @@ PyObject *
 sslx_conn_py_group(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, group_of, NULL, answer_none);
+    return sslx_conn_query(self, group_of, NULL, sslx_conn_answer_none);
 }
 
 #ifdef SSL_CTRL_GET_SIGNATURE_NAME
@@ -499,7 +498,7 @@ static PyObject *
 selected_sigalg(PyObject *self, int by_server)
 {
 #ifdef SSL_CTRL_GET_SIGNATURE_NAME
-    return query(self, sigalg_of, &by_server, answer_none);
+    return sslx_conn_query(self, sigalg_of, &by_server, sslx_conn_answer_none);
 #else
     (void)self;
     (void)by_server;
@@ -544,7 +543,7 @@ PyObject *
 sslx_conn_py_selected_alpn_protocol(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, alpn_of, NULL, answer_none);
+    return sslx_conn_query(self, alpn_of, NULL, sslx_conn_answer_none);
 }
 
 const char sslx_conn_selected_npn_protocol_doc[] = PyDoc_STR(
@@ -586,7 +585,7 @@ PyObject *
 sslx_conn_py_version(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return query(self, version_of, NULL, answer_none);
+    return sslx_conn_query(self, version_of, NULL, sslx_conn_answer_none);
 }
 
 const char sslx_conn_verify_client_post_handshake_doc[] = PyDoc_STR(
@@ -698,7 +697,7 @@ sslx_conn_py_get_verified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
     chain_request req = {.verified = 1, .as_der = 1};
-    return query(self, chain_of, &req, no_chain_list);
+    return sslx_conn_query(self, chain_of, &req, no_chain_list);
 }
 
 const char sslx_conn_get_unverified_chain_doc[] = PyDoc_STR(
@@ -711,14 +710,14 @@ sslx_conn_py_get_unverified_chain(PyObject *self, PyObject *unused)
 {
     (void)unused;
     chain_request req = {.verified = 0, .as_der = 1};
-    return query(self, chain_of, &req, no_chain_list);
+    return sslx_conn_query(self, chain_of, &req, no_chain_list);
 }
 
 PyObject *
 sslx_conn_private_chain(PyObject *self, int verified)
 {
     chain_request req = {.verified = verified, .as_der = 0};
-    return query(self, chain_of, &req, answer_none);
+    return sslx_conn_query(self, chain_of, &req, sslx_conn_answer_none);
 }
 
 /* ---- attributes ---- */
@@ -828,7 +827,7 @@ PyObject *
 sslx_conn_get_session(PyObject *self, void *closure)
 {
     (void)closure;
-    return query(self, session_of, NULL, session_to_use);
+    return sslx_conn_query(self, session_of, NULL, session_to_use);
 }
 
 int
@@ -882,5 +881,5 @@ PyObject *
 sslx_conn_get_session_reused(PyObject *self, void *closure)
 {
     (void)closure;
-    return query(self, session_reused_of, NULL, answer_none);
+    return sslx_conn_query(self, session_reused_of, NULL, sslx_conn_answer_none);
 }

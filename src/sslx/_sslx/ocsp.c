@@ -424,13 +424,6 @@ sslx_ocsp_configure_client(sslx_context *self, SSL *ssl)
 
 /* ---- the connections' ocsp_response() ---- */
 
-static PyObject *
-answer_none(PyObject *self)
-{
-    (void)self;
-    Py_RETURN_NONE;
-}
-
 /* The staple the client received (on the server side: the one it sent). */
 static PyObject *
 staple_of(sslx_conn *c, void *arg)
@@ -447,5 +440,5 @@ PyObject *
 sslx_conn_py_ocsp_response(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    return sslx_conn_feature_query(self, staple_of, NULL, answer_none);
+    return sslx_conn_query(self, staple_of, NULL, sslx_conn_answer_none);
 }

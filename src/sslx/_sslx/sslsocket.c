@@ -109,8 +109,8 @@ sslx_sslsocket_call_base(PyObject *self, const char *name, PyObject *args, PyObj
 
 /* ---- the SSL* life cycle on top of the engine ---- */
 
-/* Kernel TLS kept the descriptor non-blocking (conn.c): give it back the
- * mode its timeout says, as settimeout() sets it. */
+/* Kernel TLS kept the descriptor non-blocking (conn_lifecycle.c): give
+ * it back the mode its timeout says, as settimeout() sets it. */
 static void
 restore_blocking_mode(PyObject *self)
 {
@@ -191,6 +191,20 @@ sslx_sslsocket_run_handshake(sock_ext *x, int block)
     if (block && timeout == 0.0)
         timeout = -1.0;
     return sslx_conn_handshake(&x->conn, timeout);
+}
+
+/* The sock_ext of a socket with its TLS layer on; NULL with the stdlib's
+ * ValueError ("No SSL wrapper around <socket>", from str(self)) when it
+ * is off: not connected yet, unwrapped or closed. */
+static sock_ext *
+wrapped_ext(PyObject *self)
+{
+    sock_ext *x = sslx_sslsocket_ext(self);
+    if (x != NULL && x->conn.ssl == NULL) {
+        PyErr_Format(PyExc_ValueError, "No SSL wrapper around %S", self);
+        return NULL;
+    }
+    return x;
 }
 
 /* The stdlib's SSLSocket._check_connected: unconnected sockets raise
@@ -331,13 +345,9 @@ static PyObject *
 sslsocket_unwrap(PyObject *self, PyObject *unused)
 {
     (void)unused;
-    sock_ext *x = sslx_sslsocket_ext(self);
+    sock_ext *x = wrapped_ext(self);
     if (x == NULL)
         return NULL;
-    if (x->conn.ssl == NULL) {
-        PyErr_Format(PyExc_ValueError, "No SSL wrapper around %S", self);
-        return NULL;
-    }
     double timeout = sslx_conn_timeout(&x->conn);
     if (timeout == -2.0)
         return NULL;
@@ -349,13 +359,8 @@ sslsocket_unwrap(PyObject *self, PyObject *unused)
 static PyObject *
 sslsocket_verify_client_post_handshake(PyObject *self, PyObject *unused)
 {
-    sock_ext *x = sslx_sslsocket_ext(self);
-    if (x == NULL)
+    if (wrapped_ext(self) == NULL)
         return NULL;
-    if (x->conn.ssl == NULL) {
-        PyErr_Format(PyExc_ValueError, "No SSL wrapper around %S", self);
-        return NULL;
-    }
     return sslx_conn_py_verify_client_post_handshake(self, unused);
 }
 
