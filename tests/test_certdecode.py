@@ -425,3 +425,21 @@ def test_serial_longer_than_rfc5280_allows(tmp_path, serial_bytes):
     number = sslx._sslx._test_decode_cert(str(cert))["serialNumber"]
     assert number.startswith("07ABAB")
     assert (number.endswith("\\\n")) == (serial_bytes >= 35)
+
+
+def test_bit_string_name_attribute_is_bytes_like_stdlib(tmp_path):
+    """A name attribute whose value is a BIT STRING (x500UniqueIdentifier)
+    decodes to its bytes, as in the stdlib (found by fuzz/c decode_cert:
+    sslx used to fail the whole certificate)."""
+    import os
+    import ssl as stdlib_ssl
+    import sslx
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "fuzz", "c", "crashes", "decode_cert",
+                           "bit-string-name-attribute.der"), "rb") as f:
+        der = f.read()
+    path = tmp_path / "cert.pem"
+    path.write_text(stdlib_ssl.DER_cert_to_PEM_cert(der))
+    ours = sslx._sslx._test_decode_cert(str(path))
+    assert ours == stdlib_ssl._ssl._test_decode_cert(str(path))
+    assert (("x500UniqueIdentifier", b"\x01\x02"),) in ours["subject"]

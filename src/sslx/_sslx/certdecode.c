@@ -151,8 +151,19 @@ name_entry_to_pair(sslx_state *st, const X509_NAME_ENTRY *entry)
     PyObject *key = asn1_object_to_str(st, X509_NAME_ENTRY_get_object(entry));
     if (key == NULL)
         return NULL;
+    const ASN1_STRING *data = X509_NAME_ENTRY_get_data(entry);
+    if (ASN1_STRING_type(data) == V_ASN1_BIT_STRING) {
+        /* No text to convert (x500UniqueIdentifier is one): the stdlib
+         * gives the string's bytes; ASN1_STRING_to_UTF8 would refuse it. */
+        PyObject *raw = PyBytes_FromStringAndSize((const char *)ASN1_STRING_get0_data(data),
+                                                  ASN1_STRING_length(data));
+        PyObject *pair = raw ? PyTuple_Pack(2, key, raw) : NULL;
+        Py_DECREF(key);
+        Py_XDECREF(raw);
+        return pair;
+    }
     unsigned char *utf8 = NULL;
-    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+    int len = ASN1_STRING_to_UTF8(&utf8, data);
     if (len < 0) {
         Py_DECREF(key);
         return sslx_raise_from_queue(st, NULL, "cannot decode name attribute", SSLX_HERE);
