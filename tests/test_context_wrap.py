@@ -105,3 +105,19 @@ def test_post_handshake_auth_defers_certificate_request(certs):
     pair, cerr, serr = handshake_errors(sslx, client_ctx, server_ctx)
     assert (cerr, serr) == (None, None)
     assert pair.server.getpeercert() is None
+
+@pytest.mark.parametrize("name", [b".\x00", b"\x00", b"\x00."])
+def test_nul_in_server_hostname_is_a_type_error_before_the_dot_check(name):
+    """The stdlib refuses a NUL (TypeError) before it looks for an empty
+    name or a leading dot (ValueError); sslx checks in the same order
+    (found by fuzz/c hostname)."""
+    import ssl as stdlib_ssl
+    import sslx
+    outcomes = []
+    for m in (stdlib_ssl, sslx):
+        ctx = m.create_default_context()
+        with pytest.raises(Exception) as info:
+            ctx.wrap_bio(m.MemoryBIO(), m.MemoryBIO(), server_hostname=name)
+        outcomes.append((type(info.value), str(info.value)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][0] is TypeError

@@ -16,8 +16,8 @@
 /* ---- parameters ---- */
 
 /* server_hostname as the stdlib converts it: str through the 'idna'
- * codec, anything else through its .decode('ascii'); then non-empty, no
- * leading dot, no NUL.  Returns a new str reference or NULL. */
+ * codec, anything else through its .decode('ascii'); then no NUL,
+ * non-empty, no leading dot.  Returns a new str reference or NULL. */
 static PyObject *
 hostname_to_alabel(PyObject *name)
 {
@@ -41,14 +41,16 @@ hostname_to_alabel(PyObject *name)
     const char *utf8 = PyUnicode_AsUTF8AndSize(text, &len);
     if (utf8 == NULL)
         goto fail;
-    if (len == 0 || utf8[0] == '.') {
-        PyErr_SetString(PyExc_ValueError,
-                        "server_hostname cannot be an empty string or start with a leading dot.");
-        goto fail;
-    }
+    /* The NUL first: the stdlib's argument parsing refuses it before its
+     * connection setup looks at the name. */
     if ((Py_ssize_t)strlen(utf8) != len) {
         PyErr_SetString(PyExc_TypeError,
                         "argument must be encoded string without null bytes, not str");
+        goto fail;
+    }
+    if (len == 0 || utf8[0] == '.') {
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname cannot be an empty string or start with a leading dot.");
         goto fail;
     }
     return text;
