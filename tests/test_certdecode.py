@@ -427,17 +427,25 @@ def test_serial_longer_than_rfc5280_allows(tmp_path, serial_bytes):
     assert (number.endswith("\\\n")) == (serial_bytes >= 35)
 
 
+# A certificate whose subject has an x500UniqueIdentifier (a BIT STRING
+# attribute): fuzz/c/crashes/decode_cert/bit-string-name-attribute.der.
+BIT_STRING_NAME_CERT = (
+    "MIHmMIGZoAMCAQICAQcwBQYDK2VwMBwxDDAKBgNVBAMMA3VpZDEMMAoGA1UELQMDAAECMCAX"
+    "DTIwMDEwMTAwMDAwMFoYDzk5OTkwMTAxMDAwMDAwWjAcMQwwCgYDVQQDDAN1aWQxDDAKBgNV"
+    "BC0DAwABAjAqMAUGAytlcAMhAO+3RvERN3PR2+pbbJznQL4KBa9/assayVfHk8sB9OSfMAUG"
+    "AytlcANBAFmEn9P+ALrjJr1CKktr0G0tCjBMh35avmC6JQHCtjVZbBVc5Vbz1JJSqvpAvWrZ"
+    "6mZ+0SNK8uNEa0nYitg9fQ8="
+)
+
+
 def test_bit_string_name_attribute_is_bytes_like_stdlib(tmp_path):
     """A name attribute whose value is a BIT STRING (x500UniqueIdentifier)
     decodes to its bytes, as in the stdlib (found by fuzz/c decode_cert:
     sslx used to fail the whole certificate)."""
-    import os
+    import base64
     import ssl as stdlib_ssl
     import sslx
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "..", "fuzz", "c", "crashes", "decode_cert",
-                           "bit-string-name-attribute.der"), "rb") as f:
-        der = f.read()
+    der = base64.b64decode(BIT_STRING_NAME_CERT)
     path = tmp_path / "cert.pem"
     path.write_text(stdlib_ssl.DER_cert_to_PEM_cert(der))
     ours = sslx._sslx._test_decode_cert(str(path))

@@ -31,10 +31,12 @@
  * SSLX_NO_STDLIB_BIO=1 in the environment (read once, at the first
  * wrap_bio() over a stdlib MemoryBIO) turns this off, for debugging and
  * for tests of the other path. */
+/* Python.h (through bios.h) first, as CPython requires: it defines
+ * _GNU_SOURCE, which older glibc needs for dlfcn.h's RTLD_DEFAULT. */
+#include "bios.h"
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bios.h"
 
 /* The stdlib's instance layout (see above). */
 typedef struct {

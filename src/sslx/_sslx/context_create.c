@@ -131,9 +131,9 @@ new_context(sslx_state *st, long protocol)
 PyDoc_STRVAR(create_default_context_doc,
 /* No text signature: the default, Purpose.SERVER_AUTH, is not a constant
  * inspect can read, and None is the stdlib's TypeError.  help() shows the
- * first line. */
-"create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,\n"
-"                       capath=None, cadata=None)\n\n"
+ * first line; kept on one line so that Sphinx's autodoc reads it as the
+ * signature (a '*' in body text would be reST emphasis). */
+"create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=None, cadata=None)\n\n"
 "Return a new SSLContext with secure settings for the given purpose.\n\n"
 "purpose is Purpose.SERVER_AUTH (the default) for a\n"
 "client context that verifies servers: PROTOCOL_TLS_CLIENT, CERT_REQUIRED,\n"
