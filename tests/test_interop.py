@@ -11,14 +11,9 @@ Every external process listens or connects on 127.0.0.1 only, on a port
 that was free a moment before, is waited for with a bounded poll and is
 killed when the test ends.
 """
-import contextlib
-import os
-import shutil
-import signal
 import socket
 import ssl as stdlib_ssl
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -26,103 +21,14 @@ import pytest
 
 import sslx
 from implementations import MODULES
-
-OPENSSL = shutil.which("openssl")
-GNUTLS_SERV = shutil.which("gnutls-serv")
-GNUTLS_CLI = shutil.which("gnutls-cli")
-
-needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl CLI not installed (package openssl)")
-needs_gnutls = pytest.mark.skipif(GNUTLS_SERV is None or GNUTLS_CLI is None,
-                                  reason="GnuTLS CLI not installed (package gnutls-bin)")
+from tlstools import (GNUTLS_CLI, GNUTLS_SERV, OPENSSL, RUN_TIMEOUT, External, free_port,
+                      gnutls_priority, needs_gnutls, needs_openssl, openssl_version_flag,
+                      pin_version)
 
 VERSIONS = ["1.2", "1.3"]
-START_TIMEOUT = 10
-RUN_TIMEOUT = 20
 
 
 # ---------------------------------------------------------------- processes
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _listening_ports():
-    ports = set()
-    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(name) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    if fields[3] == "0A":      # TCP_LISTEN
-                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-        except FileNotFoundError:
-            pass
-    return ports
-
-
-class External:
-    """An external TLS tool; its output goes to a temporary file (a pipe
-    could fill up and block it).  Killed and reaped when the block ends."""
-
-    def __init__(self, argv, stdin=subprocess.PIPE):
-        self.out = tempfile.TemporaryFile()
-        # The sanitizer run preloads ASan for sslx; the peers' own binaries
-        # are not under test and run without it.
-        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=self.out,
-                                     stderr=subprocess.STDOUT, env=env)
-
-    def wait_listening(self, port):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited early:\n" + self.output())
-            if port in _listening_ports():
-                return
-            time.sleep(0.02)
-        raise AssertionError("server did not listen within %ds:\n%s" % (START_TIMEOUT, self.output()))
-
-    def send(self, data):
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def close_stdin(self):
-        self.proc.stdin.close()
-
-    def wait(self, timeout=RUN_TIMEOUT):
-        return self.proc.wait(timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(RUN_TIMEOUT)
-
-    def output(self):
-        self.out.seek(0)
-        return self.out.read().decode("utf-8", "replace")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        if self.proc.stdin:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
-        self.out.close()
-        return False
-
-
-def openssl_version_flag(version):
-    return "-tls1_2" if version == "1.2" else "-tls1_3"
-
-
-def gnutls_priority(version):
-    return "NORMAL:-VERS-ALL:+VERS-TLS" + version
-
 
 def openssl_server(certs, port, version, *extra):
     return External([OPENSSL, "s_server", "-accept", "127.0.0.1:%d" % port,
@@ -139,12 +45,6 @@ def gnutls_server(certs, port, version, *extra):
 
 
 # ------------------------------------------------------- the module's side
-
-def pin_version(ctx, mod, version):
-    v = mod.TLSVersion.TLSv1_2 if version == "1.2" else mod.TLSVersion.TLSv1_3
-    ctx.minimum_version = v
-    ctx.maximum_version = v
-
 
 def client_context(mod, certs, version, client_cert=True, alpn=("h2",)):
     ctx = mod.create_default_context(cafile=certs.cafile)

@@ -109,6 +109,14 @@ class External:
     def wait(self, timeout=RUN_TIMEOUT):
         return self.proc.wait(timeout)
 
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(RUN_TIMEOUT)
+
     def output(self):
         self.out.seek(0)
         return self.out.read().decode("utf-8", "replace")
@@ -117,9 +125,7 @@ class External:
         return self
 
     def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(RUN_TIMEOUT)
+        self.kill()
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
         self.out.close()
