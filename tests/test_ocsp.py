@@ -370,25 +370,33 @@ def test_a_bytearray_response_is_copied(pki):
 
 # ------------------------------------------------------------------- interop
 
-@pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("name, ok", [("good", True), ("revoked", False), ("delegated", True)])
-def test_client_against_openssl_s_server(pki, version, name, ok):
-    port = free_port()
-    path = str(pki.dir / (name + ".der")) if name != "delegated" else str(pki.dir / "delegated.der")
-    argv = [OPENSSL, "s_server", "-accept", "127.0.0.1:%d" % port, "-cert", pki.cert, "-key",
-            pki.key, "-status_file", path, openssl_version_flag(version), "-rev"]
+def verifying_client_meets(pki, argv, port, version, name, ok, line, reply):
+    """A verifying client against the server `argv` starts, stapling the
+    response `name`: with `ok` the handshake passes, the staple is the
+    client's ocsp_response() and `line` gets `reply`; else the handshake
+    fails as revoked."""
     client = client_context(pki, verify=True, version=version)
     with External(argv) as srv:
         srv.wait_listening(port)
         if ok:
             with connect(client, port) as tls:
                 assert tls.ocsp_response() == getattr(pki, name)
-                tls.sendall(b"olleh\n")
-                assert recv_until(tls, b"\n") == b"hello\n"
+                tls.sendall(line)
+                assert recv_until(tls, b"\n") == reply
         else:
             with pytest.raises(sslx.SSLCertVerificationError) as info:
                 connect(client, port)
             assert info.value.verify_code == X509_V_ERR_CERT_REVOKED
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name, ok", [("good", True), ("revoked", False), ("delegated", True)])
+def test_client_against_openssl_s_server(pki, version, name, ok):
+    port = free_port()
+    path = str(pki.dir / (name + ".der"))
+    argv = [OPENSSL, "s_server", "-accept", "127.0.0.1:%d" % port, "-cert", pki.cert, "-key",
+            pki.key, "-status_file", path, openssl_version_flag(version), "-rev"]
+    verifying_client_meets(pki, argv, port, version, name, ok, b"olleh\n", b"hello\n")
 
 
 def test_client_against_openssl_s_server_without_staple(pki):
@@ -433,18 +441,7 @@ def test_client_against_gnutls_serv(pki, version, name, ok):
     argv = [GNUTLS_SERV, "--echo", "-p", str(port), "--x509certfile", pki.cert,
             "--x509keyfile", pki.key, "--ocsp-response", str(pki.dir / (name + ".der")),
             "--ignore-ocsp-response-errors", "--priority", gnutls_priority(version)]
-    client = client_context(pki, verify=True, version=version)
-    with External(argv) as srv:
-        srv.wait_listening(port)
-        if ok:
-            with connect(client, port) as tls:
-                assert tls.ocsp_response() == getattr(pki, name)
-                tls.sendall(b"echo\n")
-                assert recv_until(tls, b"\n") == b"echo\n"
-        else:
-            with pytest.raises(sslx.SSLCertVerificationError) as info:
-                connect(client, port)
-            assert info.value.verify_code == X509_V_ERR_CERT_REVOKED
+    verifying_client_meets(pki, argv, port, version, name, ok, b"echo\n", b"echo\n")
 
 
 @needs_gnutls
