@@ -243,3 +243,30 @@ def test_foreign_bio_without_pending(certs):
         assert 0 < len(chunk) <= RECORD
         got += chunk
     assert got == b"m" * 50000
+
+
+def eof_after_data(pair):
+    """The client sends data, then its transport ends without a
+    close_notify (a peer that closes its socket after sending)."""
+    pair.client.write(b"hello")
+    pair.s_in.write(pair.c_out.read())
+    pair.s_in.write_eof()
+
+
+@pytest.mark.parametrize("call", ["write", "do_handshake"])
+def test_eof_after_data_is_met_by_the_next_read_only(certs, call):
+    # Until the next read meets the EOF, the connection works as the
+    # stdlib's does; sslx used to meet it while reading ahead, and a
+    # write() raised SSLEOFError, a do_handshake() SSLSyscallError.
+    outcomes = {}
+    for variant in VARIANTS:
+        mod, pair = connected(variant, certs)
+        eof_after_data(pair)
+        first = pair.server.read(4096)
+        between = pair.server.write(b"x") if call == "write" else pair.server.do_handshake()
+        with pytest.raises(mod.SSLEOFError):
+            pair.server.read(4096)
+        outcomes[variant] = (first, between, pair.server.pending())
+    assert outcomes["stdlib"] == (b"hello", 1 if call == "write" else None, 0)
+    assert outcomes["sslx"] == outcomes["stdlib"]
+    assert outcomes["sslx+stdlib-bio"] == outcomes["stdlib"]

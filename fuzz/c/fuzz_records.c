@@ -266,10 +266,11 @@ static run R;
  * SSL_ERROR_SYSCALL with an empty error queue) is what OpenSSL, and so the
  * stdlib and sslx, answer once a connection has failed; as an end's first
  * failure there is no system call to blame, with one exception: a read
- * that returned data may have met a failure after it (sslx reads every
- * record already received), which sslx keeps for the next read while the
- * connection is already failed for other calls.  Then the next read must
- * raise.  `is_read`: 0 not a read, 1 a read, 2 a read of 0 bytes (which
+ * that returned data may have met a damaged or truncated record after it
+ * (sslx reads every record already received; an empty incoming BIO ends
+ * that, so a plain EOF waits for the next read as in the stdlib), which
+ * sslx keeps for the next read while the connection is already failed
+ * for other calls.  Then the next read must raise.  `is_read`: 0 not a read, 1 a read, 2 a read of 0 bytes (which
  * does nothing). */
 static PyObject *
 io(PyObject *end, PyObject *result, int is_read)

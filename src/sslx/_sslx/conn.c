@@ -391,6 +391,45 @@ raise_deferred_read_error(sslx_conn *c)
     return 1;
 }
 
+/* The foreign incoming object's `pending`, or -1 with an exception.  An
+ * object without one (only read() and eof are required of it) counts as
+ * holding nothing: reads then allocate one record. */
+static Py_ssize_t
+foreign_pending(sslx_conn *c)
+{
+    if (c->incoming == NULL)
+        return 0;
+    PyObject *v = PyObject_GetAttrString(c->incoming, "pending");
+    if (v == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (v == NULL)
+        return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    return n > 0 ? n : 0;   /* a negative count says nothing is known */
+}
+
+/* Whether another record may be read without asking the incoming BIO for
+ * bytes it does not hold: 1 yes, 0 no, -1 with an exception.  Asking an
+ * empty BIO after write_eof() makes OpenSSL fail the connection for the
+ * EOF, and then a write() or do_handshake() before the next read would
+ * fail where the stdlib's, which has not read that far, succeed; the
+ * next read meets the EOF instead. */
+static int
+more_records_waiting(sslx_conn *c, SSL *ssl)
+{
+    if (SSL_pending(ssl) > 0)
+        return 1;
+    if (!c->foreign_in)
+        return BIO_ctrl_pending(c->in_bio) > 0;
+    Py_ssize_t n = foreign_pending(c);
+    return n < 0 ? -1 : n > 0;
+}
+
 /* BIO mode, after a first successful SSL_read: every byte OpenSSL could
  * decrypt is already in memory, so go on with the next records until the
  * buffer is full or the incoming bytes run out.  One Python call then
@@ -408,7 +447,13 @@ read_more_records(sslx_conn *c, op_state *op)
     while (total < want) {
         op->buf = base + total;
         op->len = want - total;
-        if (run_once(c, op))
+        int waiting = more_records_waiting(c, op->ssl);
+        if (waiting < 0) {
+            defer_read_error(c);
+            c->outcome_pending = 1;
+            break;
+        }
+        if (!waiting || run_once(c, op))
             break;              /* stopped: the next read sees it */
         if (PyErr_Occurred()) {
             ERR_clear_error();
@@ -434,28 +479,6 @@ read_more_records(sslx_conn *c, op_state *op)
     op->buf = base;
     op->len = want;
     op->done = total;
-}
-
-/* The foreign incoming object's `pending`, or -1 with an exception.  An
- * object without one (only read() and eof are required of it) counts as
- * holding nothing: reads then allocate one record. */
-static Py_ssize_t
-foreign_pending(sslx_conn *c)
-{
-    if (c->incoming == NULL)
-        return 0;
-    PyObject *v = PyObject_GetAttrString(c->incoming, "pending");
-    if (v == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
-        PyErr_Clear();
-        return 0;
-    }
-    if (v == NULL)
-        return -1;
-    Py_ssize_t n = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    if (n == -1 && PyErr_Occurred())
-        return -1;
-    return n > 0 ? n : 0;   /* a negative count says nothing is known */
 }
 
 Py_ssize_t
