@@ -432,8 +432,9 @@ sslx_context_set_default_verify_paths(sslx_context *self, PyObject *unused)
 
 /* Add every certificate of `data` (PEM text or concatenated DER) to
  * `store`.  Returns the number added, or -1 with the OpenSSL queue set.
- * Trailing text after PEM certificates is ignored, trailing bytes after
- * DER ones are an error, as in the stdlib.  Runs without the GIL. */
+ * Trailing text after PEM certificates is ignored; trailing bytes after
+ * DER ones are an error, with the exception is_end_of_cadata() makes for
+ * Pythons before 3.12, as in the stdlib.  Runs without the GIL. */
 static int
 add_cadata_certs(X509_STORE *store, const char *data, int len, int pem)
 {
@@ -460,8 +461,10 @@ add_cadata_certs(X509_STORE *store, const char *data, int len, int pem)
 }
 
 /* Whether `err`, met after at least one certificate, only says that the
- * data ended: no further PEM block, or (DER) a header cut short by the
- * end of the data, which the stdlib also ignores. */
+ * data ended: no further PEM block, or (DER, up to Python 3.11) bytes
+ * OpenSSL reads as a bad ASN.1 header, which the stdlib of those versions
+ * took for the end of the data.  From 3.12 the stdlib refuses any bytes
+ * after the last DER certificate, and so does sslx there. */
 static int
 is_end_of_cadata(unsigned long err, int pem)
 {
@@ -469,6 +472,8 @@ is_end_of_cadata(unsigned long err, int pem)
         return 1;
     if (pem)
         return ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+    if (PY_VERSION_HEX >= 0x030C0000)
+        return 0;
     return ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG;
 }
 
