@@ -2,31 +2,25 @@
 memory and PKCS#12, Certificate objects, OCSP stapling (static, callable,
 verified, refused), keying material, channel bindings and the client
 session cache, with their error paths.  The workload repeats in a fresh
-interpreter; memory (RSS) and the number of live Python objects must stay
-flat once warmed up.  Under the AddressSanitizer build (.ci/sanitize)
+interpreter; memory and the number of live Python objects must stay
+flat once warmed up (leakhelpers says what is measured).  Under the AddressSanitizer build (.ci/sanitize)
 LeakSanitizer checks instead: no leaked block may come through sslx.
 
 Long run: python tests/test_features_leaks.py N
 """
 import datetime
-import gc
 import os
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from leakhelpers import assert_flat_in_child  # noqa: E402
+from leakhelpers import assert_flat_in_child, sample  # noqa: E402
 from tlstools import MemoryPair  # noqa: E402
 
 import sslx  # noqa: E402
 
 pytest.importorskip("cryptography.x509.ocsp")
-
-
-def rss_kib():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def make_material():
@@ -156,8 +150,7 @@ def measure(m, batches, per_batch):
     samples = []
     for _ in range(batches):
         batch()
-        gc.collect()
-        samples.append((rss_kib(), len(gc.get_objects())))
+        samples.append(sample())
     return samples
 
 
@@ -167,12 +160,12 @@ def measure_standalone(batches=10, per_batch=100):
 
 def test_features_memory_is_flat():
     # The samples after the warm-up span 600 iterations of about 5
-    # handshakes and a dozen loads each: a leak of 100 bytes per handshake
-    # or load shows as a trend of 500 KiB, over leakhelpers' bound.
+    # handshakes and a dozen loads each: a leak of 10 bytes per handshake
+    # or load shows as 100 KiB, over leakhelpers' bound.
     assert_flat_in_child("test_features_leaks", (), timeout=900)
 
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    for i, (rss, objs) in enumerate(measure_standalone(batches=10, per_batch=max(1, n // 10))):
-        print("batch %2d: rss %7d KiB  objects %d" % (i, rss, objs))
+    for i, numbers in enumerate(measure_standalone(batches=10, per_batch=max(1, n // 10))):
+        print("batch %2d: malloc %7d KiB  blocks %d  objects %d" % (i, *numbers))
