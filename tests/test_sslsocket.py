@@ -241,6 +241,80 @@ def test_connect_and_connect_ex_handshake(mod, certs, ref):
             assert tls.recv(1) == b"B"
 
 
+# ---- server_hostname and server_side: plain attributes in the stdlib ----
+
+def test_server_hostname_assigned_before_connect_is_the_name_verified(mod, certs, ref):
+    with tls_echo_server(ref, connections=2) as srv:
+        ctx, _ = make_contexts(mod, certs)
+        with ctx.wrap_socket(socket.socket(), server_hostname="wrong.example") as tls:
+            tls.server_hostname = "localhost"
+            tls.connect(srv.addr)
+            assert tls.server_hostname == "localhost"
+            tls.sendall(b"a")
+            assert tls.recv(1) == b"A"
+        with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
+            tls.server_hostname = "wrong.example"
+            with pytest.raises(mod.SSLCertVerificationError, match="Hostname mismatch"):
+                tls.connect(srv.addr)
+
+
+def test_server_hostname_assigned_after_connect_changes_only_the_attribute(mod, certs, ref):
+    with tls_echo_server(ref) as srv:
+        ctx, _ = make_contexts(mod, certs)
+        with ctx.wrap_socket(socket.create_connection(srv.addr),
+                             server_hostname="localhost") as tls:
+            tls.server_hostname = b"other"
+            tls.server_side = "yes"
+            assert (tls.server_hostname, tls.server_side) == (b"other", "yes")
+            tls.sendall(b"b")
+            assert tls.recv(1) == b"B"
+            assert tls.getpeercert()["subjectAltName"]
+
+
+def test_server_side_assigned_before_connect(mod, certs):
+    ctx, _ = make_contexts(mod, certs)
+    with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
+        tls.server_side = 1
+        assert tls.server_side == 1
+        with pytest.raises(ValueError, match="can't connect in server-side mode"):
+            tls.connect(("127.0.0.1", 9))
+
+
+@pytest.mark.parametrize("name", [".leading-dot", b"localhost", "h\xf6st", "a\x00b"])
+def test_server_hostname_assigned_before_connect_is_checked_there(mod, certs, name):
+    # connect() takes an assigned name as the stdlib's does: a str of
+    # ASCII characters, not converted through 'idna' as wrap_socket() does.
+    outcomes = []
+    for module in (mod, stdlib_ssl):
+        ctx, _ = make_contexts(module, certs)
+        with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
+            tls.server_hostname = name
+            try:
+                tls.connect(("127.0.0.1", 9))
+            except Exception as exc:  # noqa: BLE001 - compared below
+                outcomes.append((type(exc), str(exc)))
+    assert outcomes[0] == outcomes[1]
+    assert issubclass(outcomes[0][0], (TypeError, ValueError))
+
+
+def test_server_hostname_none_before_connect_with_check_hostname():
+    # The stdlib would connect and check no name at all; sslx refuses, as
+    # wrap_socket() itself does (docs/differences.md).
+    ctx = sslx.create_default_context()
+    with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
+        tls.server_hostname = None
+        with pytest.raises(ValueError, match="check_hostname requires server_hostname"):
+            tls.connect(("127.0.0.1", 9))
+
+
+def test_sslobject_identity_is_read_only(mod):
+    obj = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT).wrap_bio(
+        mod.MemoryBIO(), mod.MemoryBIO(), server_hostname="localhost")
+    for name in ("server_hostname", "server_side"):
+        with pytest.raises(AttributeError):
+            setattr(obj, name, None)
+
+
 def test_do_handshake_on_connect_false(mod, certs, ref):
     with tls_echo_server(ref) as srv:
         ctx, _ = make_contexts(mod, certs)

@@ -122,6 +122,12 @@ typedef struct sslx_conn {
  * subclass).  NULL with TypeError set for other objects. */
 sslx_conn *sslx_conn_of(PyObject *self);
 
+/* The name the connection will send and verify: `server_hostname` (not
+ * NULL; None for none) converted as wrap_socket()/wrap_bio() convert it.
+ * Only before the SSL* is made (ValueError after); TypeError/ValueError/
+ * UnicodeError for a bad name, the connection unchanged. */
+int sslx_conn_set_server_hostname(sslx_conn *c, PyObject *server_hostname);
+
 /* Validate and store the connection's parameters (no SSL* is created):
  *   owner            the embedding Python object (borrowed)
  *   server_hostname  str, bytes-like or None; converted like the stdlib

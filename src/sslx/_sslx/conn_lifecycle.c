@@ -60,6 +60,24 @@ fail:
 }
 
 int
+sslx_conn_set_server_hostname(sslx_conn *c, PyObject *server_hostname)
+{
+    if (c->ssl != NULL) {
+        PyErr_SetString(PyExc_ValueError, "connection is already started");
+        return -1;
+    }
+    if (server_hostname == Py_None) {
+        Py_CLEAR(c->server_hostname);
+        return 0;
+    }
+    PyObject *alabel = hostname_to_alabel(server_hostname);
+    if (alabel == NULL)
+        return -1;
+    Py_XSETREF(c->server_hostname, alabel);
+    return 0;
+}
+
+int
 sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *context,
                int server_side, PyObject *server_hostname, PyObject *session)
 {
@@ -74,12 +92,8 @@ sslx_conn_init(sslx_conn *c, sslx_state *st, PyObject *owner, sslx_context *cont
         return -1;
     }
     Py_XSETREF(c->context, (sslx_context *)Py_NewRef(context));
-    if (server_hostname != NULL && server_hostname != Py_None) {
-        PyObject *alabel = hostname_to_alabel(server_hostname);
-        if (alabel == NULL)
-            return -1;
-        Py_XSETREF(c->server_hostname, alabel);
-    }
+    if (server_hostname != NULL && sslx_conn_set_server_hostname(c, server_hostname) < 0)
+        return -1;
     if (session != NULL && session != Py_None) {
         if (sslx_context_check_session(context, server_side, session) < 0)
             return -1;

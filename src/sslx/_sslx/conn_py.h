@@ -24,8 +24,9 @@
  *   export_keying_material(), ocsp_response() (conn_features.h)
  * SSLX_CONN_PEER_METHODS: getpeercert(binary_form=False),
  *   verify_client_post_handshake()
- * SSLX_CONN_GETSET: context (settable), server_side, server_hostname,
- *   session (settable), session_reused
+ * SSLX_CONN_GETSET: context (settable), session (settable), session_reused
+ * SSLX_CONN_IDENTITY_GETSET: server_side, server_hostname, read-only
+ *   (SSLObject's; SSLSocket's are assignable, sslsocket.c)
  * Not shared (the types differ): do_handshake, unwrap; SSLSocket's own
  * getpeercert and verify_client_post_handshake. */
 PyObject *sslx_conn_py_read(PyObject *self, PyObject *args, PyObject *kwds);
@@ -112,17 +113,22 @@ extern const char sslx_conn_read_doc[], sslx_conn_write_doc[], sslx_conn_pending
     {"verify_client_post_handshake", sslx_conn_py_verify_client_post_handshake, \
      METH_NOARGS, sslx_conn_verify_client_post_handshake_doc}
 
+/* SSLObject's server_side and server_hostname, read-only as the stdlib's
+ * properties; SSLSocket has its own, assignable like the stdlib's plain
+ * attributes (sslsocket.c). */
+#define SSLX_CONN_IDENTITY_GETSET \
+    {"server_side", sslx_conn_get_server_side, NULL, \
+     "True for the server end of the connection, False for the client end.", NULL}, \
+    {"server_hostname", sslx_conn_get_server_hostname, NULL, \
+     "The server name given when the connection was made (str, an A-label\n" \
+     "for internationalized names), or None.", NULL}
+
 #define SSLX_CONN_GETSET \
     {"context", sslx_conn_get_context, sslx_conn_set_context, \
      "The SSLContext of the connection.  A server's sni_callback may set\n" \
      "another one to present its certificate; elsewhere it may be set only\n" \
      "before the handshake starts (ValueError during it, TypeError for a\n" \
      "non-SSLContext).", NULL}, \
-    {"server_side", sslx_conn_get_server_side, NULL, \
-     "True for the server end of the connection, False for the client end.", NULL}, \
-    {"server_hostname", sslx_conn_get_server_hostname, NULL, \
-     "The server name given when the connection was made (str, an A-label\n" \
-     "for internationalized names), or None.", NULL}, \
     {"session", sslx_conn_get_session, sslx_conn_set_session, \
      "The SSLSession of the connection, or None.  A client may set it\n" \
      "before the handshake to resume a session of the same context\n" \

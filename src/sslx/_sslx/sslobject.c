@@ -206,6 +206,7 @@ static PyGetSetDef sslobject_getset[] = {
     {"owner", sslobject_get_self, NULL,
      "The SSLObject itself (the stdlib keeps the object of its internal\n"
      "connection here; code reading it gets this object).", NULL},
+    SSLX_CONN_IDENTITY_GETSET,
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -230,6 +230,8 @@ sslsocket_traverse(PyObject *self, visitproc visit, void *arg)
                                - sizeof(sock_ext));
     Py_VISIT(Py_TYPE(self));
     int rc = sslx_pybase_traverse(self, visit, arg);
+    if (rc == 0)
+        rc = sslx_sslsocket_identity_traverse(x, visit, arg);
     return rc ? rc : sslx_conn_traverse(&x->conn, visit, arg);
 }
 
@@ -239,6 +241,7 @@ sslsocket_clear(PyObject *self)
     sock_ext *x = (sock_ext *)((char *)self + sslsocket_base(self)->tp_basicsize
                                - sizeof(sock_ext));
     sslx_pybase_clear(self);
+    sslx_sslsocket_identity_clear(x);
     sslx_conn_clear(&x->conn);
     return 0;
 }
@@ -282,6 +285,7 @@ sslsocket_dealloc(PyObject *self)
         PyObject_ClearWeakRefs(self);
     sock_ext *x = (sock_ext *)((char *)self + mine->tp_basicsize - sizeof(sock_ext));
     sslx_pybase_clear(self);
+    sslx_sslsocket_identity_clear(x);
     sslx_connview_orphan(&x->conn);     /* a socket's connection is never taken over */
     sslx_conn_free(&x->conn);
     clear_base_slots(self, socket_type);
@@ -454,6 +458,8 @@ real_connect(PyObject *self, PyObject *args, int use_ex)
         PyErr_SetString(PyExc_ValueError, "attempt to connect already-connected SSLSocket!");
         return NULL;
     }
+    if (sslx_sslsocket_apply_hostname(x) < 0)
+        return NULL;
     if (sslx_sslsocket_start_tls(self, x) < 0)
         return NULL;
     PyObject *r = sslx_sslsocket_call_base(self, use_ex ? "connect_ex" : "connect", args, NULL);
@@ -740,6 +746,15 @@ static PyGetSetDef sslsocket_getset[] = {
      "reads as end of stream (bool) instead of raising SSLEOFError.", NULL},
     {"_sslobj", get_sslobj, NULL, NULL, NULL},
     {"_connected", get_connected, NULL, NULL, NULL},
+    {"server_side", sslx_sslsocket_get_server_side, sslx_sslsocket_set_server_side,
+     "True for the server end of the connection, False for the client end;\n"
+     "assignable, like the stdlib's attribute (before connect() it decides\n"
+     "whether connect() is refused).", NULL},
+    {"server_hostname", sslx_sslsocket_get_server_hostname, sslx_sslsocket_set_server_hostname,
+     "The server name given when the socket was wrapped (str, an A-label\n"
+     "for internationalized names), or None; assignable, like the stdlib's\n"
+     "attribute (before connect() it is the name connect() sends and\n"
+     "verifies).", NULL},
     SSLX_CONN_GETSET,
     {NULL, NULL, NULL, NULL, NULL},
 };

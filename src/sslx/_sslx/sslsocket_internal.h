@@ -14,6 +14,11 @@
 typedef struct {
     unsigned char connected;        /* the stdlib's SSLSocket._connected */
     unsigned char do_handshake_on_connect;
+    unsigned char hostname_pending; /* shown_server_hostname is for connect() */
+    /* What the program assigned to server_side / server_hostname, shown
+     * instead of the connection's own; NULL when nothing was assigned
+     * (sslsocket_identity.c). */
+    PyObject *shown_server_side, *shown_server_hostname;
     sslx_conn conn;                 /* must stay last (conn.h) */
 } sock_ext;
 
@@ -22,6 +27,17 @@ typedef struct {
 _Static_assert(sizeof(sock_ext) == offsetof(sock_ext, conn) + sizeof(sslx_conn),
                "sslx_conn must end sock_ext");
 
+
+/* sslsocket_identity.c: server_side and server_hostname */
+PyObject *sslx_sslsocket_get_server_side(PyObject *self, void *closure);
+int sslx_sslsocket_set_server_side(PyObject *self, PyObject *value, void *closure);
+PyObject *sslx_sslsocket_get_server_hostname(PyObject *self, void *closure);
+int sslx_sslsocket_set_server_hostname(PyObject *self, PyObject *value, void *closure);
+/* Before the TLS starts: the server_hostname assigned since wrap, checked
+ * against the context and converted into the connection.  0 or -1. */
+int sslx_sslsocket_apply_hostname(sock_ext *x);
+int sslx_sslsocket_identity_traverse(sock_ext *x, visitproc visit, void *arg);
+void sslx_sslsocket_identity_clear(sock_ext *x);
 
 /* sslsocket.c */
 sock_ext *sslx_sslsocket_ext(PyObject *self);      /* TypeError for others */
