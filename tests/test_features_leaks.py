@@ -3,8 +3,9 @@ memory and PKCS#12, Certificate objects, OCSP stapling (static, callable,
 verified, refused), keying material, channel bindings and the client
 session cache, with their error paths.  The workload repeats in a fresh
 interpreter; memory and the number of live Python objects must stay
-flat once warmed up (leakhelpers says what is measured).  Under the AddressSanitizer build (.ci/sanitize)
-LeakSanitizer checks instead: no leaked block may come through sslx.
+flat once warmed up (leakhelpers says what is measured).  Under the
+AddressSanitizer build (.ci/sanitize) LeakSanitizer judges the malloc
+side instead: no leaked block may come through sslx.
 
 Long run: python tests/test_features_leaks.py N
 """

@@ -5,12 +5,13 @@
  * TLS starts (a client socket not connected yet) the assignment is also
  * what connect() goes by: a true server_side makes it refuse ("can't
  * connect in server-side mode"), a server_hostname is the name sent and
- * verified, checked by connect() as the stdlib's does it there (a str of
- * ASCII characters: TypeError for others, UnicodeEncodeError for
- * non-ASCII ones, ValueError for an empty name or a leading dot).  One difference, on purpose: a context with
- * check_hostname refuses to connect once server_hostname was set to None
- * (the stdlib would connect without checking any name).  Once the TLS has
- * started, only the value shown changes, as in the stdlib. */
+ * verified, checked by connect() as the stdlib's checks it there (a str
+ * of ASCII characters: TypeError for others, UnicodeEncodeError for
+ * non-ASCII ones, ValueError for an empty name or a leading dot).  One
+ * difference, on purpose: a context with check_hostname refuses to
+ * connect once server_hostname was set to None (the stdlib would connect
+ * without checking any name).  Once the TLS has started, only the value
+ * shown changes, as in the stdlib. */
 #include "sslsocket_internal.h"
 #include "context.h"
 
