@@ -45,17 +45,29 @@ def growth_per_batch(values):
     return statistics.median(increments) * len(increments)
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                 "fsmblks", "uordblks", "fordblks", "keepcost")]
+def _mallinfo_struct(field_type):
+    class MallInfo(ctypes.Structure):
+        _fields_ = [(name, field_type) for name in
+                    ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+    return MallInfo
+
+
+def _mallinfo_function():
+    """glibc's mallinfo2(), or before glibc 2.33 mallinfo(), whose int
+    fields are enough for the few MiB these workloads hold."""
+    libc = ctypes.CDLL(None)
+    try:
+        function, field_type = libc.mallinfo2, ctypes.c_size_t
+    except AttributeError:
+        function, field_type = libc.mallinfo, ctypes.c_int
+    function.restype = _mallinfo_struct(field_type)
+    return function
 
 
 def malloc_in_use_kib():
     """glibc's bytes in use: allocated heap chunks plus mmapped ones."""
-    libc = ctypes.CDLL(None)
-    libc.mallinfo2.restype = _MallInfo2
-    info = libc.mallinfo2()
+    info = _mallinfo_function()()
     return (info.uordblks + info.hblkhd) // 1024
 
 
