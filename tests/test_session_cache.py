@@ -253,24 +253,40 @@ def test_threads_share_the_cache(certs):
 
     results, errors = [], []
 
-    def worker(addr):
+    def connect(addr):
+        with client.wrap_socket(socket.create_connection(addr, timeout=10),
+                                server_hostname="localhost") as tls:
+            results.append(_exchange(tls))
+
+    def worker(addr, count):
         try:
-            for _ in range(per_thread):
-                with client.wrap_socket(socket.create_connection(addr, timeout=10),
-                                        server_hostname="localhost") as tls:
-                    results.append(_exchange(tls))
+            for _ in range(count):
+                connect(addr)
         except Exception as exc:     # reported below
             errors.append(exc)
 
-    with ConcurrentServer(handler, connections=n_threads * per_thread) as srv:
-        threads = [threading.Thread(target=worker, args=(srv.addr,)) for _ in range(n_threads)]
-        for t in threads:
+    def run_threads(addr, count_per_thread, threads):
+        started = [threading.Thread(target=worker, args=(addr, count_per_thread))
+                   for _ in range(threads)]
+        for t in started:
             t.start()
-        for t in threads:
+        for t in started:
             t.join(60)
+
+    with ConcurrentServer(handler, connections=2 + n_threads * per_thread) as srv:
+        # One thread's session is resumed by the next thread's connection.
+        run_threads(srv.addr, 1, 1)
+        run_threads(srv.addr, 1, 1)
+        assert errors == [] and results == [False, True]
+        # Then threads race for the one cached TLS 1.3 ticket (single use:
+        # the losers make full handshakes, so how many resume depends on
+        # the scheduling); what must hold is that every connection works
+        # and the cache keeps serving them.
+        del results[:]
+        run_threads(srv.addr, per_thread, n_threads)
     assert errors == []
     assert len(results) == n_threads * per_thread
-    assert sum(results) >= n_threads * per_thread // 2
+    assert sum(results) >= 1
 
 
 # ------------------------------------------------------------------- interop
