@@ -430,6 +430,15 @@ more_records_waiting(sslx_conn *c, SSL *ssl)
     return n < 0 ? -1 : n > 0;
 }
 
+/* Reading ahead met a failure (the pending exception): keep it for the
+ * next read, and let pending() count it so that loops call that read. */
+static void
+keep_failure_for_next_read(sslx_conn *c)
+{
+    defer_read_error(c);
+    c->outcome_pending = 1;
+}
+
 /* BIO mode, after a first successful SSL_read: every byte OpenSSL could
  * decrypt is already in memory, so go on with the next records until the
  * buffer is full or the incoming bytes run out.  One Python call then
@@ -449,16 +458,14 @@ read_more_records(sslx_conn *c, op_state *op)
         op->len = want - total;
         int waiting = more_records_waiting(c, op->ssl);
         if (waiting < 0) {
-            defer_read_error(c);
-            c->outcome_pending = 1;
+            keep_failure_for_next_read(c);
             break;
         }
         if (!waiting || run_once(c, op))
             break;              /* stopped: the next read sees it */
         if (PyErr_Occurred()) {
             ERR_clear_error();
-            defer_read_error(c);
-            c->outcome_pending = 1;
+            keep_failure_for_next_read(c);
             break;
         }
         if (op->ssl_err == SSL_ERROR_NONE) {
@@ -472,8 +479,7 @@ read_more_records(sslx_conn *c, op_state *op)
             break;
         }
         raise_op_error(c, op);
-        defer_read_error(c);
-        c->outcome_pending = 1;
+        keep_failure_for_next_read(c);
         break;
     }
     op->buf = base;

@@ -13,6 +13,7 @@
  * without checking any name).  Once the TLS has started, only the value
  * shown changes, as in the stdlib. */
 #include "sslsocket_internal.h"
+#include "conn_py.h"
 #include "context.h"
 
 static int
@@ -30,16 +31,17 @@ refuse_delete(PyObject *value, const char *name)
     return -1;
 }
 
+/* Each getter shows what was assigned, else the connection's own value
+ * (through the getters SSLObject uses). */
 PyObject *
 sslx_sslsocket_get_server_side(PyObject *self, void *closure)
 {
-    (void)closure;
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL)
         return NULL;
     if (x->shown_server_side != NULL)
         return Py_NewRef(x->shown_server_side);
-    return PyBool_FromLong(x->conn.server_side);
+    return sslx_conn_get_server_side(self, closure);
 }
 
 int
@@ -62,14 +64,12 @@ sslx_sslsocket_set_server_side(PyObject *self, PyObject *value, void *closure)
 PyObject *
 sslx_sslsocket_get_server_hostname(PyObject *self, void *closure)
 {
-    (void)closure;
     sock_ext *x = sslx_sslsocket_ext(self);
     if (x == NULL)
         return NULL;
     if (x->shown_server_hostname != NULL)
         return Py_NewRef(x->shown_server_hostname);
-    PyObject *name = x->conn.server_hostname;
-    return Py_NewRef(name != NULL ? name : Py_None);
+    return sslx_conn_get_server_hostname(self, closure);
 }
 
 int
