@@ -10,11 +10,12 @@ list) and the objects the garbage collector lists.  The RSS moved by up
 to 600 KiB between identical batches as glibc grew and trimmed its arenas,
 which made a flat workload look like a leak in CI.
 
-The exact measures still step now and then without a leak: a table of
-the interpreter's doubles (the interned strings' dict, 288 KiB at once),
-a free list keeps a few more tuples.  A leak grows every batch; a step
+The exact measures still step now and then without a leak: one of the
+interpreter's tables doubles (the interned strings' dict, 288 KiB at
+once), a free list keeps a few more tuples.  A leak grows every batch; a step
 grows one.  So growth is judged batch by batch (growth_per_batch)."""
 import ctypes
+import functools
 import gc
 import json
 import os
@@ -53,9 +54,11 @@ def _mallinfo_struct(field_type):
     return MallInfo
 
 
+@functools.lru_cache(maxsize=None)
 def _mallinfo_function():
     """glibc's mallinfo2(), or before glibc 2.33 mallinfo(), whose int
-    fields are enough for the few MiB these workloads hold."""
+    fields are enough for the few MiB these workloads hold (looked up
+    once, not at every sample)."""
     libc = ctypes.CDLL(None)
     try:
         function, field_type = libc.mallinfo2, ctypes.c_size_t

@@ -281,11 +281,11 @@ def test_server_side_assigned_before_connect(mod, certs):
 
 
 @pytest.mark.parametrize("name", [".leading-dot", b"localhost", "h\xf6st", "a\x00b"])
-def test_server_hostname_assigned_before_connect_is_checked_there(mod, certs, name):
+def test_server_hostname_assigned_before_connect_is_checked_there(certs, name):
     # connect() takes an assigned name as the stdlib's does: a str of
     # ASCII characters, not converted through 'idna' as wrap_socket() does.
     outcomes = []
-    for module in (mod, stdlib_ssl):
+    for module in (sslx, stdlib_ssl):
         ctx, _ = make_contexts(module, certs)
         with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as tls:
             tls.server_hostname = name
