@@ -384,17 +384,23 @@ deliver(size_t k)
 }
 
 /* Bytes that depend on their position in the stream, so that a byte
- * returned out of place shows. */
+ * returned out of place shows.  Computed once: filled per call, the loop's
+ * comparisons (traced for libFuzzer) took a tenth of the run time. */
+#define PATTERN_LIMIT (2 * SENT_LIMIT)      /* > any offset + n asked for */
+static uint8_t pattern_buf[PATTERN_LIMIT];
+
+static void
+fill_pattern(void)
+{
+    for (size_t pos = 0; pos < PATTERN_LIMIT; pos++)
+        pattern_buf[pos] = (uint8_t)(pos ^ pos >> 8 ^ pos >> 16 ^ 0x5a);
+}
+
 static PyObject *
 pattern(size_t offset, size_t n)
 {
-    PyObject *b = fz_ok(PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n));
-    uint8_t *p = (uint8_t *)PyBytes_AS_STRING(b);
-    for (size_t i = 0; i < n; i++) {
-        size_t pos = offset + i;
-        p[i] = (uint8_t)(pos ^ pos >> 8 ^ pos >> 16 ^ 0x5a);
-    }
-    return b;
+    FZ_CHECK(offset + n <= PATTERN_LIMIT, "pattern beyond its table");
+    return fz_ok(PyBytes_FromStringAndSize((const char *)pattern_buf + offset, (Py_ssize_t)n));
 }
 
 static void
@@ -722,6 +728,7 @@ reset_run(void)
 int
 fuzz_setup(void)
 {
+    fill_pattern();
     sslx_bio_type = fz_attr(fz_sslx, "MemoryBIO");
     std_bio_type = fz_attr(fz_ssl, "MemoryBIO");
     io_allowed = fz_classes("SSLError");
