@@ -5,57 +5,17 @@ time and joined at the end."""
 import asyncio
 import ftplib
 import http.client
-import http.server
 import smtplib
 import socket
 import ssl as stdlib_ssl
-import threading
 import urllib.request
 
 import pytest
 
 import sslx
+from ecohelpers import HTTPSServer, expected_body
 from memhelpers import make_contexts
 from sockhelpers import ThreadedServer
-
-BODY = b"hello over TLS\n"
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"       # keep-alive
-
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(BODY)))
-        self.end_headers()
-        self.wfile.write(BODY)
-
-    def log_message(self, *args):
-        pass
-
-
-class HTTPSServer:
-    """http.server on 127.0.0.1 whose listening socket is wrapped by
-    `server_ctx` (sslx's or the stdlib's)."""
-
-    def __init__(self, server_ctx):
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.socket = server_ctx.wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(10)
-        assert not self.thread.is_alive()
-
 
 @pytest.fixture(params=["stdlib-server", "sslx-server"])
 def server_ctx(request, certs):
@@ -76,12 +36,12 @@ def test_http_client(server_ctx, client_ctx):
             conn.request("GET", "/x")
             resp = conn.getresponse()
             assert resp.status == 200
-            assert resp.read() == BODY
+            assert resp.read() == expected_body("/x")
             assert isinstance(conn.sock, sslx.SSLSocket)
             assert conn.sock.getpeercert()["subjectAltName"]
             # keep-alive: a second request on the same TLS connection
             conn.request("GET", "/y")
-            assert conn.getresponse().read() == BODY
+            assert conn.getresponse().read() == expected_body("/y")
         finally:
             conn.close()
 
@@ -109,7 +69,7 @@ def test_urlopen(server_ctx, client_ctx):
         with urllib.request.urlopen(f"https://127.0.0.1:{srv.port}/u", context=client_ctx,
                                     timeout=10) as resp:
             assert resp.status == 200
-            assert resp.read() == BODY
+            assert resp.read() == expected_body("/u")
 
 
 # ---- SMTP with STARTTLS ----
