@@ -112,7 +112,13 @@ def test_has_psk():
 
 # ---- successful handshakes over MemoryBIO ----
 
-def test_tls12_psk_handshake(mod):
+@pytest.mark.parametrize("version, expected", [
+    (TLS12, ("TLSv1.2", "identity-hint")),
+    # TLS 1.3 uses the key through a SHA-256 suite; the server has no
+    # certificate at all, and the hint is not sent in TLS 1.3.
+    (TLS13, ("TLSv1.3", None)),
+], ids=["tls12", "tls13-without-certificate"])
+def test_psk_handshake(mod, version, expected):
     seen = {}
 
     def client_cb(hint):
@@ -123,33 +129,16 @@ def test_tls12_psk_handshake(mod):
         seen["identity"] = identity
         return KEY
 
-    c, s = contexts(mod, TLS12, client_cb, server_cb, "identity-hint")
+    c, s = contexts(mod, version, client_cb, server_cb, "identity-hint")
     out = memory_handshake(mod, c, s)
     assert out.ok, (out.client, out.server)
-    assert out.version == "TLSv1.2"
-    assert "PSK" in out.cipher
-    assert seen == {"hint": "identity-hint", "identity": "client-identity"}
-
-
-def test_tls13_psk_handshake_without_certificate(mod):
-    """TLS 1.3 uses the key through a SHA-256 suite; the server has no
-    certificate at all, and the hint is not sent in TLS 1.3."""
-    seen = {}
-
-    def client_cb(hint):
-        seen["hint"] = hint
-        return "client-identity", KEY
-
-    def server_cb(identity):
-        seen["identity"] = identity
-        return KEY
-
-    c, s = contexts(mod, TLS13, client_cb, server_cb, "identity-hint")
-    out = memory_handshake(mod, c, s)
-    assert out.ok, (out.client, out.server)
-    assert out.version == "TLSv1.3"
-    assert out.cipher.endswith("SHA256")
-    assert seen == {"hint": None, "identity": "client-identity"}
+    expected_version, expected_hint = expected
+    assert out.version == expected_version
+    if version == TLS12:
+        assert "PSK" in out.cipher
+    else:
+        assert out.cipher.endswith("SHA256")
+    assert seen == {"hint": expected_hint, "identity": "client-identity"}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
