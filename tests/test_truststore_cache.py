@@ -302,7 +302,9 @@ def test_errors_match_stdlib(pki, stdlib_ssl, tmp_path):
         assert got["sslx"] == got["ssl"], path
 
 
-def test_many_threads_share_one_file(pki):
+def views_from_threads(make_context):
+    """view() of make_context()'s contexts, 5 from each of 8 threads
+    started together; any exception fails the test."""
     barrier = threading.Barrier(8)
     views, errors = [], []
 
@@ -310,7 +312,7 @@ def test_many_threads_share_one_file(pki):
         try:
             barrier.wait(10)
             for _ in range(5):
-                views.append(view(client(sslx, cafile=pki.crlfile)))
+                views.append(view(make_context()))
         except Exception as exc:  # reported below
             errors.append(exc)
 
@@ -320,7 +322,13 @@ def test_many_threads_share_one_file(pki):
     for t in threads:
         t.join(60)
     assert not errors
-    assert len(views) == 40 and all(v == views[0] for v in views)
+    assert len(views) == 40
+    return views
+
+
+def test_many_threads_share_one_file(pki):
+    views = views_from_threads(lambda: client(sslx, cafile=pki.crlfile))
+    assert all(v == views[0] for v in views)
 
 
 def test_system_bundle_is_parsed_once(stdlib_ssl):
@@ -340,21 +348,5 @@ def test_system_bundle_is_parsed_once(stdlib_ssl):
 
 def test_many_threads_share_the_default_store(stdlib_ssl):
     expected = view(stdlib_ssl.create_default_context())
-    barrier = threading.Barrier(8)
-    views, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(10)
-            for _ in range(5):
-                views.append(view(sslx.create_default_context()))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
-    assert len(views) == 40 and all(v == expected for v in views)
+    views = views_from_threads(sslx.create_default_context)
+    assert all(v == expected for v in views)
