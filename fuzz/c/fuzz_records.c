@@ -384,23 +384,15 @@ deliver(size_t k)
 }
 
 /* Bytes that depend on their position in the stream, so that a byte
- * returned out of place shows.  Computed once: filled per call, the loop's
- * comparisons (traced for libFuzzer) took a tenth of the run time. */
+ * returned out of place shows (fz_position_table). */
 #define PATTERN_LIMIT (2 * SENT_LIMIT)      /* > any offset + n asked for */
-static uint8_t pattern_buf[PATTERN_LIMIT];
-
-static void
-fill_pattern(void)
-{
-    for (size_t pos = 0; pos < PATTERN_LIMIT; pos++)
-        pattern_buf[pos] = (uint8_t)(pos ^ pos >> 8 ^ pos >> 16 ^ 0x5a);
-}
+static const uint8_t *pattern_table;
 
 static PyObject *
 pattern(size_t offset, size_t n)
 {
     FZ_CHECK(offset + n <= PATTERN_LIMIT, "pattern beyond its table");
-    return fz_ok(PyBytes_FromStringAndSize((const char *)pattern_buf + offset, (Py_ssize_t)n));
+    return fz_ok(PyBytes_FromStringAndSize((const char *)pattern_table + offset, (Py_ssize_t)n));
 }
 
 static void
@@ -728,7 +720,7 @@ reset_run(void)
 int
 fuzz_setup(void)
 {
-    fill_pattern();
+    pattern_table = fz_position_table(PATTERN_LIMIT, 0x5a);
     sslx_bio_type = fz_attr(fz_sslx, "MemoryBIO");
     std_bio_type = fz_attr(fz_ssl, "MemoryBIO");
     io_allowed = fz_classes("SSLError");

@@ -280,6 +280,16 @@ fz_text(const uint8_t *data, size_t size)
     return fz_ok(PyUnicode_DecodeUTF8((const char *)data, (Py_ssize_t)size, "surrogateescape"));
 }
 
+const uint8_t *
+fz_position_table(size_t size, uint8_t salt)
+{
+    uint8_t *table = malloc(size);
+    FZ_CHECK(table != NULL, "out of memory");
+    for (size_t pos = 0; pos < size; pos++)
+        table[pos] = (uint8_t)(pos ^ pos >> 8 ^ pos >> 16 ^ salt);
+    return table;
+}
+
 /* ---- start-up ---- */
 
 static void
